@@ -1,0 +1,44 @@
+"""Input validation shared by the layers and losses.
+
+Every message names what was expected and what arrived, so a student who
+passes the wrong array learns which one and how it was wrong.
+"""
+
+import numpy as np
+
+
+def as_array(x, name):
+    """Return ``x`` as a floating-point ndarray without copying when possible."""
+    arr = np.asarray(x)
+    if arr.dtype.kind not in "fiu":
+        raise ValueError(f"expected {name} to hold numbers, got dtype {arr.dtype}")
+    if arr.dtype.kind != "f":
+        arr = arr.astype(np.float64)
+    return arr
+
+
+def check_matrix(x, name, width=None, owner=""):
+    """Check that ``x`` has shape (N, width); return it as an ndarray."""
+    arr = as_array(x, name)
+    prefix = f"{owner}: " if owner else ""
+    want = f"(N, {width})" if width is not None else "(N, features)"
+    if arr.ndim != 2 or (width is not None and arr.shape[1] != width):
+        raise ValueError(f"{prefix}expected {name} of shape {want}, got {arr.shape}")
+    return arr
+
+
+def check_same_shape(got, expected_shape, name, owner=""):
+    """Check that ``got`` has exactly ``expected_shape``; return it as an ndarray."""
+    arr = as_array(got, name)
+    prefix = f"{owner}: " if owner else ""
+    if arr.shape != tuple(expected_shape):
+        raise ValueError(
+            f"{prefix}expected {name} of shape {tuple(expected_shape)}, got {arr.shape}"
+        )
+    return arr
+
+
+def require_forward(cache, owner):
+    """Raise if ``backward`` is called before ``forward`` filled the cache."""
+    if cache is None:
+        raise RuntimeError(f"{owner}.backward called before forward: run forward(x) first")

@@ -1,0 +1,161 @@
+"""Assertions for test cells that explain a wrong answer in words.
+
+``check_close`` does not stop at "arrays differ": it tries the common
+mistakes in turn (wrong shape, transposed, a broadcast gradient not summed
+back, NaN or inf, sign flipped, off by a constant factor) and names the
+first one that explains the student's answer.  Messages say what is wrong
+and where to look, never what the right formula is.
+"""
+
+import numpy as np
+
+
+class GradingError(AssertionError):
+    """A test failed; the message is written for the student."""
+
+
+def fail(message):
+    """Raise a ``GradingError`` with ``message``."""
+    raise GradingError(message)
+
+
+def as_answer(name, got):
+    """Turn a student's return value into a float64 array, or explain why not."""
+    if got is None:
+        fail(f"`{name}` is None: did your function forget to `return` its result?")
+    if isinstance(got, (list, tuple)) and any(g is None for g in got):
+        fail(f"`{name}` contains None: did every branch of your code produce a value?")
+    try:
+        arr = np.asarray(got, dtype=np.float64)
+    except (TypeError, ValueError):
+        fail(f"`{name}` should be numbers (a float or an array), got {type(got).__name__}")
+    return arr
+
+
+def _close(a, b, rtol, atol):
+    return a.shape == b.shape and bool(np.all(np.abs(a - b) <= atol + rtol * np.abs(b)))
+
+
+def _sum_to_shape(g, shape):
+    """Sum ``g`` over the axes that broadcasting added or stretched, or None."""
+    try:
+        np.broadcast_shapes(g.shape, shape)
+    except ValueError:
+        return None
+    if np.broadcast_shapes(g.shape, shape) != g.shape:
+        return None
+    while g.ndim > len(shape):
+        g = g.sum(axis=0)
+    for axis, size in enumerate(shape):
+        if size == 1 and g.shape[axis] != 1:
+            g = g.sum(axis=axis, keepdims=True)
+    return g
+
+
+def describe_factor(c, factors):
+    """Name the factor ``c`` using the candidates in ``factors`` ({label: value})."""
+    for label, value in (factors or {}).items():
+        if value not in (0, 1) and np.isclose(c, value, rtol=1e-6):
+            return f"{label} times too large"
+        if value not in (0, 1) and np.isclose(c, 1.0 / value, rtol=1e-6):
+            return f"{label} times too small"
+    if np.isclose(c, 2.0, rtol=1e-6):
+        return "twice too large"
+    if np.isclose(c, 0.5, rtol=1e-6):
+        return "half of what it should be"
+    return f"off by a constant factor of {c:.4g}"
+
+
+def check_shape(name, got, expected_shape):
+    """Fail with both shapes named unless ``got`` has ``expected_shape``."""
+    got = as_answer(name, got)
+    if got.shape != tuple(expected_shape):
+        fail(f"`{name}` has the wrong shape: expected {tuple(expected_shape)}, got {got.shape}")
+    return got
+
+
+def check_close(name, got, expected, *, rtol=1e-6, atol=1e-8, factors=None, hint=None):
+    """Pass if ``got`` is close to ``expected``; otherwise name the mistake.
+
+    ``factors``: candidate constants, e.g. ``{"N (the batch size)": 32}``, so an
+    answer N times too big is reported as such.  ``hint`` is added to the
+    message when no specific mistake was recognised.
+    """
+    expected = np.asarray(expected, dtype=np.float64)
+    got = as_answer(name, got)
+    if got.shape != expected.shape:
+        _explain_shape(name, got, expected, rtol, atol)
+    finite = np.isfinite(expected)
+    if not np.all(np.isfinite(got)[finite]):
+        fail(
+            f"`{name}` contains NaN or inf where a finite value was expected: something "
+            "overflowed or divided by zero. Large inputs need a numerically stable formula."
+        )
+    if _close(got, expected, rtol, atol):
+        return
+    if np.any(expected) and _close(-got, expected, rtol, atol):
+        fail(f"`{name}` has the right size but the wrong sign: check the direction of each term.")
+    denom = float(np.sum(expected * expected))
+    if denom > 0:
+        c = float(np.sum(got * expected) / denom)
+        if c != 0 and not np.isclose(c, 1.0) and _close(got, c * expected, 1e-6, 1e-10):
+            fail(f"`{name}` has the right pattern but is {describe_factor(c, factors)}.")
+    err = np.abs(got - expected)
+    idx = np.unravel_index(int(np.argmax(err)), err.shape) if err.ndim else ()
+    where = f" at index {tuple(int(i) for i in idx)}" if idx else ""
+    msg = (
+        f"`{name}` has wrong values: the largest error is {float(err[idx]):.3g}{where} "
+        f"(expected {float(expected[idx]):.6g}, got {float(got[idx]):.6g})."
+    )
+    fail(msg + (f" Hint: {hint}" if hint else ""))
+
+
+def _explain_shape(name, got, expected, rtol, atol):
+    base = f"`{name}` has the wrong shape: expected {expected.shape}, got {got.shape}"
+    if got.ndim == 2 and got.T.shape == expected.shape:
+        if _close(got.T, expected, rtol, atol):
+            fail(base + ". Its values are right but transposed: check the order of the matrix product.")
+        fail(base + ", the transpose of the expected shape: check which factor goes first.")
+    summed = _sum_to_shape(got, expected.shape)
+    if summed is not None:
+        fail(
+            base + ". It has the broadcast shape: a gradient must have the shape of its own "
+            "operand, so sum over the axes that broadcasting stretched."
+        )
+    if got.size == expected.size:
+        fail(base + ". It has the right number of entries: check how you reshape or lay out the result.")
+    fail(base + ".")
+
+
+def check_scalar(name, got, expected, *, rtol=1e-6, atol=1e-10, factors=None, hint=None):
+    """Like ``check_close`` for a single number."""
+    got = as_answer(name, got)
+    if got.size != 1:
+        fail(f"`{name}` should be a single number, got an array of shape {got.shape}")
+    check_close(name, got.reshape(()), np.float64(expected), rtol=rtol, atol=atol, factors=factors, hint=hint)
+
+
+def check_unchanged(name, before, after):
+    """Fail if an input array was modified in place by the student's function."""
+    if np.shape(before) != np.shape(after) or not np.array_equal(before, after, equal_nan=True):
+        fail(
+            f"your function modified its input `{name}` in place. The caller (and later "
+            "the backward pass) still needs the original values: compute on a copy or "
+            "build a new array."
+        )
+
+
+def check_finite(name, got, context=""):
+    """Fail if ``got`` holds NaN or inf."""
+    got = as_answer(name, got)
+    if not np.all(np.isfinite(got)):
+        fail(
+            f"`{name}` contains NaN or inf{(' ' + context) if context else ''}: something "
+            "overflowed. Use a formula that never exponentiates a large positive number."
+        )
+    return got
+
+
+def passed(name, what=""):
+    """Print one short line saying the check passed."""
+    print(f"ok: `{name}` passed{(' ' + what) if what else ''}.")

@@ -1,0 +1,114 @@
+"""Keeping the grade honest: run a student's function and watch what it does.
+
+Students have ``mlp`` installed, so an answer could simply call the
+reference.  ``call`` runs a student's function under a profiler hook that
+notices any call into ``mlp`` (outside ``mlp.grading`` and the names an
+exercise allows) and fails with a message saying so.  ``assert_untampered``
+notices numpy functions that were replaced by code from the notebook.
+"""
+
+import contextlib
+import os
+import sys
+
+import numpy as np
+
+from .core import GradingError, fail
+
+_MLP_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_GRADING_DIR = os.path.dirname(os.path.abspath(__file__))
+_NUMPY_DIR = os.path.dirname(os.path.abspath(np.__file__))
+
+# Functions the checks rely on: each must still be numpy's own.
+_NUMPY_NAMES = (
+    "asarray", "array", "allclose", "isclose", "array_equal", "abs", "sum", "max",
+    "isfinite", "all", "any", "argmax", "unravel_index", "broadcast_shapes",
+    "testing.assert_allclose", "testing.assert_array_equal",
+)
+
+
+class UsedReference(GradingError):
+    """The student's answer called the reference implementation."""
+
+
+def _module_of(code):
+    path = os.path.abspath(code.co_filename)
+    if not path.startswith(_MLP_DIR + os.sep) or path.startswith(_GRADING_DIR + os.sep):
+        return None
+    rel = os.path.relpath(path, os.path.dirname(_MLP_DIR))[: -len(".py")]
+    return rel.replace(os.sep, ".")
+
+
+@contextlib.contextmanager
+def no_reference(allow=()):
+    """Fail if code inside the block calls into ``mlp`` (except names in ``allow``).
+
+    ``allow`` holds qualified names such as ``"mlp.layers.Linear.forward"`` or
+    whole modules such as ``"mlp.data"``.
+    """
+    seen = []
+
+    def hook(frame, event, arg):
+        if event == "call":
+            module = _module_of(frame.f_code)
+            if module is not None:
+                qualname = f"{module}.{getattr(frame.f_code, 'co_qualname', frame.f_code.co_name)}"
+                if not any(qualname == a or qualname.startswith(a + ".") for a in allow):
+                    seen.append(qualname)
+
+    previous = sys.getprofile()
+    sys.setprofile(hook)
+    try:
+        yield
+    finally:
+        sys.setprofile(previous)
+    if seen:
+        raise UsedReference(
+            f"your answer calls the reference implementation (`{seen[0]}`). This exercise "
+            "asks you to write the computation yourself with numpy; an answer that calls "
+            "`mlp` scores no points."
+        )
+
+
+def call(fn, *args, name=None, allow=(), **kwargs):
+    """Call the student's ``fn`` and return its result, explaining failures.
+
+    A ``NotImplementedError`` becomes "not answered yet"; any other exception is
+    reported with its type and message; a call into the reference fails.
+    """
+    assert_untampered()
+    label = name or getattr(fn, "__name__", "your function")
+    if not callable(fn):
+        fail(f"`{label}` should be a function, got {type(fn).__name__}")
+    try:
+        with no_reference(allow):
+            return fn(*args, **kwargs)
+    except GradingError:
+        raise
+    except NotImplementedError:
+        fail(f"`{label}` is not answered yet: replace `raise NotImplementedError()` with your code.")
+    except Exception as exc:  # the student's bug, reported in words
+        fail(f"`{label}` raised {type(exc).__name__}: {exc}")
+
+
+def _is_numpy_own(obj):
+    if isinstance(obj, np.ufunc) or type(obj).__name__ == "builtin_function_or_method":
+        return True
+    func = getattr(obj, "__wrapped__", obj)
+    code = getattr(func, "__code__", None)
+    if code is None:
+        return getattr(obj, "__module__", "") is not None and str(getattr(obj, "__module__", "")).startswith("numpy")
+    return os.path.abspath(code.co_filename).startswith(_NUMPY_DIR + os.sep)
+
+
+def assert_untampered():
+    """Fail if a numpy function the checks use was replaced by notebook code."""
+    for dotted in _NUMPY_NAMES:
+        obj = np
+        for part in dotted.split("."):
+            obj = getattr(obj, part, None)
+        if obj is None or not _is_numpy_own(obj):
+            fail(
+                f"`numpy.{dotted}` has been replaced in this notebook. The grader cannot "
+                "trust its checks, so this test fails: remove the code that changes numpy."
+            )

@@ -1,0 +1,30 @@
+"""Plausible wrong answers, one or more per exercise, with the words their feedback must contain."""
+
+import importlib
+from dataclasses import dataclass
+from pathlib import Path
+
+CHAPTERS = (
+    "ch1_chain_rule",
+    "ch2_dag_backprop",
+    "ch3_vjps",
+    "ch4_layers",
+    "ch5_training",
+    "ch6_branch_merge",
+    "ch7_input_optimisation",
+)
+
+
+@dataclass(frozen=True)
+class Mistake:
+    exercise: str  # grade_id of the answer cell it replaces
+    name: str  # short description, used in test ids
+    says: str  # words the feedback must contain (case-insensitive)
+    code: str  # the wrong answer: the whole new source of the answer cell
+
+
+def mistakes_for(chapter):
+    """The MISTAKES list of ``tests/mistakes/<chapter>.py`` (empty if there is none yet)."""
+    if not (Path(__file__).parent / f"{chapter}.py").exists():
+        return []
+    return importlib.import_module(f"{__name__}.{chapter}").MISTAKES

@@ -1,0 +1,64 @@
+"""Each chapter's checks pass the solutions and name each listed mistake.
+
+For every graded exercise: the solution notebook, run in-process up to the
+exercise's test cell, passes it.  For every mistake in ``tests/mistakes``,
+the same run with the answer cell replaced fails that test cell with a
+``GradingError`` whose message contains the words the mistake lists.
+"""
+
+import pytest
+
+from mlp.grading import GradingError
+from mistakes import CHAPTERS, mistakes_for
+from notebook_cells import grade_id, load_cells, run_until, solution_path
+
+pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
+
+
+def _graded_tests(chapter):
+    path = solution_path(chapter)
+    if not path.exists():
+        return []
+    return [
+        (chapter, grade_id(c))
+        for c in load_cells(path)
+        if c.get("metadata", {}).get("nbgrader", {}).get("grade")
+    ]
+
+
+SOLUTION_CASES = [case for ch in CHAPTERS for case in _graded_tests(ch)]
+MISTAKE_CASES = [(ch, m) for ch in CHAPTERS for m in mistakes_for(ch)]
+
+
+@pytest.mark.parametrize("chapter,test_id", SOLUTION_CASES, ids=[f"{c}:{t}" for c, t in SOLUTION_CASES])
+def test_solution_passes_its_test(chapter, test_id):
+    error = run_until(load_cells(solution_path(chapter)), test_id)
+    assert error is None, f"{chapter}: the solution fails {test_id}: {error!r}"
+
+
+@pytest.mark.parametrize(
+    "chapter,mistake", MISTAKE_CASES, ids=[f"{c}:{m.exercise}:{m.name}" for c, m in MISTAKE_CASES]
+)
+def test_mistake_fails_with_its_explanation(chapter, mistake):
+    cells = load_cells(solution_path(chapter))
+    ids = [grade_id(c) for c in cells]
+    assert mistake.exercise in ids, f"{chapter} has no answer cell {mistake.exercise!r}"
+    error = run_until(cells, f"test_{mistake.exercise}", replace={mistake.exercise: mistake.code})
+    assert isinstance(error, GradingError) or type(error).__name__ in ("GradingError", "UsedReference"), (
+        f"mistake {mistake.name!r} was not caught as a GradingError: {error!r}"
+    )
+    assert mistake.says.lower() in str(error).lower(), (
+        f"feedback for {mistake.name!r} should mention {mistake.says!r}; it says: {error}"
+    )
+
+
+def test_every_chapter_lists_mistakes_for_every_exercise():
+    for chapter in CHAPTERS:
+        if not solution_path(chapter).exists():
+            continue
+        answers = {
+            grade_id(c) for c in load_cells(solution_path(chapter))
+            if c.get("metadata", {}).get("nbgrader", {}).get("solution") and c["cell_type"] == "code"
+        }
+        covered = {m.exercise for m in mistakes_for(chapter)}
+        assert answers <= covered, f"{chapter}: exercises without a listed mistake: {sorted(answers - covered)}"
