@@ -12,6 +12,16 @@ Only numpy is needed at run time; ``mlp.data`` uses scikit-learn's bundled
 data sets and ``mlp.plotting`` uses matplotlib, each imported on first use.
 """
 
+from .autodiff import (
+    Tensor,
+    backpropagate,
+    concatenate,
+    jacobian,
+    jacobian_entry_counts,
+    no_grad,
+    softmax_cross_entropy,
+    topological_sort,
+)
 from .gradcheck import check_gradients, check_vjp, numerical_gradient, numerical_jacobian, rel_error
 from .layers import Branch, Identity, Linear, Merge, ReLU, Sigmoid, Tanh
 from .losses import MSELoss, SoftmaxCrossEntropy

@@ -36,6 +36,12 @@ CHAPTERS = (
 )
 
 
+def reload_core():
+    """Re-read ``core`` and ``guard`` from their files, undoing any patching."""
+    importlib.reload(core)
+    importlib.reload(guard)
+
+
 def load(chapter):
     """Return a freshly loaded ``mlp.grading.<chapter>`` module.
 
@@ -44,8 +50,7 @@ def load(chapter):
     """
     if chapter not in CHAPTERS:
         raise ValueError(f"unknown chapter {chapter!r}; expected one of {', '.join(CHAPTERS)}")
-    importlib.reload(core)
-    importlib.reload(guard)
+    reload_core()
     module = importlib.import_module(f"{__name__}.{chapter}")
     module = importlib.reload(module)
     guard.assert_untampered()

@@ -47,14 +47,22 @@ def no_reference(allow=()):
     whole modules such as ``"mlp.data"``.
     """
     seen = []
+    inside_allowed = set()  # frames of allowed calls: what they call is theirs
 
     def hook(frame, event, arg):
-        if event == "call":
-            module = _module_of(frame.f_code)
-            if module is not None:
-                qualname = f"{module}.{getattr(frame.f_code, 'co_qualname', frame.f_code.co_name)}"
-                if not any(qualname == a or qualname.startswith(a + ".") for a in allow):
-                    seen.append(qualname)
+        if event == "return":
+            inside_allowed.discard(id(frame))
+            return
+        if event != "call" or inside_allowed:
+            return
+        module = _module_of(frame.f_code)
+        if module is None:
+            return
+        qualname = f"{module}.{getattr(frame.f_code, 'co_qualname', frame.f_code.co_name)}"
+        if any(qualname == a or qualname.startswith(a + ".") for a in allow):
+            inside_allowed.add(id(frame))
+        else:
+            seen.append(qualname)
 
     previous = sys.getprofile()
     sys.setprofile(hook)

@@ -1,0 +1,117 @@
+"""mlp.grading: each named mistake is recognised, and right answers pass."""
+
+import numpy as np
+import pytest
+
+from mlp import grading
+from mlp.grading import core, guard
+
+E = np.arange(1.0, 7.0).reshape(2, 3)
+
+
+def message(fn, *args, **kwargs):
+    with pytest.raises(AssertionError) as info:
+        fn(*args, **kwargs)
+    return str(info.value)
+
+
+def test_right_answer_passes():
+    core.check_close("dW", E + 1e-12, E)
+
+
+@pytest.mark.parametrize("got,words", [
+    (None, "forget to `return`"),
+    (E.T, "transposed"),
+    (np.ones((3, 3)), "expected (2, 3), got (3, 3)"),
+    (np.tile(E, (4, 1, 1)), "broadcast"),
+    (-E, "wrong sign"),
+    (E * 5, "N (the batch size) times too large"),
+    (E / 5, "N (the batch size) times too small"),
+    (E * 2, "twice too large"),
+    (E * 3.3, "constant factor of 3.3"),
+    (np.where(E > 3, np.nan, E), "NaN or inf"),
+    (E + np.eye(2, 3), "largest error is 1"),
+    ("abc", "should be numbers"),
+])
+def test_check_close_names_the_mistake(got, words):
+    assert words in message(core.check_close, "dW", got, E, factors={"N (the batch size)": 5})
+
+
+def test_transposed_wrong_values_still_say_transpose():
+    assert "transpose of the expected shape" in message(core.check_close, "dW", E.T + 1, E)
+
+
+def test_check_unchanged_detects_in_place_change():
+    before = E.copy()
+    after = E.copy()
+    after[0, 0] = 0
+    assert "in place" in message(core.check_unchanged, "z", before, after)
+    core.check_unchanged("z", before, E.copy())
+
+
+def test_check_scalar_rejects_arrays():
+    assert "single number" in message(core.check_scalar, "loss", np.ones(3), 1.0)
+    core.check_scalar("loss", 2.0, 2.0)
+
+
+def test_check_finite():
+    assert "overflowed" in message(core.check_finite, "loss", np.array([1.0, np.inf]))
+
+
+def test_call_reports_not_implemented():
+    def answer():
+        raise NotImplementedError()
+
+    assert "not answered yet" in message(guard.call, answer, name="relu")
+
+
+def test_call_reports_the_students_exception():
+    assert "raised ZeroDivisionError" in message(guard.call, lambda: 1 / 0, name="f")
+
+
+def test_call_fails_an_answer_that_calls_the_reference():
+    import mlp
+
+    def lazy_answer(x):
+        return mlp.ReLU().forward(x)
+
+    words = message(guard.call, lazy_answer, np.ones((1, 2)), name="relu")
+    assert "reference implementation" in words and "mlp.layers" in words
+
+
+def test_call_fails_a_reference_function_bound_to_another_name():
+    from mlp.losses import log_softmax as my_log_softmax
+
+    assert "reference" in message(guard.call, my_log_softmax, np.ones((1, 2)))
+
+
+def test_call_allows_named_reference_pieces():
+    import mlp
+
+    def answer(x):
+        return mlp.Linear(2, 1, rng=0).forward(x) * 2
+
+    out = guard.call(answer, np.ones((1, 2)), allow=("mlp.layers.Linear",))
+    assert out.shape == (1, 1)
+
+
+def test_untampered_numpy_passes_and_patched_numpy_fails(monkeypatch):
+    guard.assert_untampered()
+    monkeypatch.setattr(np, "allclose", lambda *a, **k: True)
+    assert "has been replaced" in message(guard.assert_untampered)
+
+
+def test_patched_testing_assertion_fails(monkeypatch):
+    monkeypatch.setattr(np.testing, "assert_allclose", lambda *a, **k: None)
+    assert "numpy.testing.assert_allclose" in message(guard.call, lambda: 1)
+
+
+def test_reload_core_undoes_a_patched_check(monkeypatch):
+    monkeypatch.setattr(core, "check_close", lambda *a, **k: None)
+    grading.reload_core()
+    assert "wrong sign" in message(core.check_close, "x", -E, E)
+
+
+def test_load_rejects_unknown_chapter():
+    with pytest.raises(ValueError, match="unknown chapter 'nope'"):
+        grading.load("nope")

@@ -1,0 +1,148 @@
+"""Layers: gradients against central differences, shapes, purity, errors."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+import mlp
+from mlp.gradcheck import check_gradients
+
+TOL = 1e-7
+POINTWISE = [mlp.ReLU, mlp.Sigmoid, mlp.Tanh, mlp.Identity]
+
+sizes = st.integers(min_value=1, max_value=6)
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=sizes, fan_in=sizes, fan_out=sizes, seed=st.integers(0, 2**31 - 1))
+def test_linear_gradients_match_central_differences(n, fan_in, fan_out, seed):
+    rng = np.random.default_rng(seed)
+    layer = mlp.Linear(fan_in, fan_out, rng=rng)
+    layer.params["b"][:] = rng.standard_normal(fan_out)
+    report = check_gradients(layer, rng.standard_normal((n, fan_in)), rng=seed)
+    assert report.worst < TOL, report
+
+
+@pytest.mark.parametrize("cls", POINTWISE)
+@pytest.mark.parametrize("shape", [(1, 1), (1, 7), (5, 3), (4, 2, 3)])
+def test_pointwise_gradients_match_central_differences(cls, shape):
+    rng = np.random.default_rng(sum(shape))
+    x = rng.standard_normal(shape)
+    # Keep ReLU's inputs away from its kink, where finite differences are meaningless.
+    x = np.where(np.abs(x) < 1e-3, 0.5, x)
+    assert check_gradients(cls(), x, rng=0).worst < TOL
+
+
+def test_linear_batch_of_one_matches_formula():
+    layer = mlp.Linear(3, 2, rng=0)
+    x = np.array([[1.0, -2.0, 0.5]])
+    g = np.array([[0.3, -1.0]])
+    layer.forward(x)
+    grad_in = layer.backward(g)
+    np.testing.assert_allclose(layer.grads["W"], np.outer(x[0], g[0]))
+    np.testing.assert_allclose(layer.grads["b"], g[0])
+    np.testing.assert_allclose(grad_in, g @ layer.params["W"].T)
+
+
+def test_relu_gradient_at_zero_is_zero():
+    relu = mlp.ReLU()
+    relu.forward(np.array([[0.0, -0.0, 1e-300, -1e-300]]))
+    np.testing.assert_array_equal(relu.backward(np.ones((1, 4))), [[0.0, 0.0, 1.0, 0.0]])
+
+
+@pytest.mark.parametrize("layer", [mlp.Linear(4, 3, rng=0), *[cls() for cls in POINTWISE]])
+def test_layers_do_not_modify_their_inputs(layer):
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((5, 4))
+    x_before = x.copy()
+    out = layer.forward(x)
+    g = rng.standard_normal(out.shape)
+    g_before = g.copy()
+    layer.backward(g)
+    np.testing.assert_array_equal(x, x_before)
+    np.testing.assert_array_equal(g, g_before)
+
+
+def test_relu_backward_still_right_after_caller_reuses_output():
+    relu = mlp.ReLU()
+    x = np.array([[-1.0, 2.0]])
+    out = relu.forward(x)
+    out[:] = 5.0  # the caller scribbles on the output; backward must not care
+    np.testing.assert_array_equal(relu.backward(np.ones((1, 2))), [[0.0, 1.0]])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_linear_keeps_its_dtype(dtype):
+    layer = mlp.Linear(3, 2, rng=0, dtype=dtype)
+    out = layer.forward(np.ones((4, 3), dtype=dtype))
+    assert out.dtype == dtype
+    assert layer.backward(np.ones((4, 2), dtype=dtype)).dtype == dtype
+    assert layer.grads["W"].dtype == dtype
+
+
+def test_sigmoid_is_finite_for_huge_inputs():
+    s = mlp.Sigmoid()
+    with np.errstate(over="raise"):
+        out = s.forward(np.array([[-1e4, 0.0, 1e4]]))
+    np.testing.assert_array_equal(out, [[0.0, 0.5, 1.0]])
+
+
+def test_linear_rejects_wrong_width_naming_both_shapes():
+    with pytest.raises(ValueError, match=r"expected x of shape \(N, 5\), got \(3, 4\)"):
+        mlp.Linear(5, 2).forward(np.ones((3, 4)))
+
+
+def test_linear_rejects_grad_out_of_wrong_shape():
+    layer = mlp.Linear(3, 2)
+    layer.forward(np.ones((4, 3)))
+    with pytest.raises(ValueError, match=r"expected grad_out of shape \(4, 2\), got \(2, 4\)"):
+        layer.backward(np.ones((2, 4)))
+
+
+@pytest.mark.parametrize("layer", [mlp.Linear(2, 2), mlp.ReLU(), mlp.Sigmoid(), mlp.Branch(2), mlp.Merge()])
+def test_backward_before_forward_is_a_runtime_error(layer):
+    with pytest.raises(RuntimeError, match="before forward"):
+        layer.backward(np.ones((1, 2)))
+
+
+def test_linear_rejects_non_numeric_input():
+    with pytest.raises(ValueError, match="numbers"):
+        mlp.Linear(1, 1).forward(np.array([["a"]]))
+
+
+def test_branch_sums_gradients():
+    branch = mlp.Branch(3)
+    x = np.arange(6.0).reshape(2, 3)
+    copies = branch.forward(x)
+    assert len(copies) == 3 and all(c is x for c in copies)
+    gs = [np.full((2, 3), k) for k in (1.0, 2.0, 4.0)]
+    np.testing.assert_array_equal(branch.backward(gs), np.full((2, 3), 7.0))
+
+
+def test_branch_rejects_wrong_number_of_gradients():
+    branch = mlp.Branch(2)
+    branch.forward(np.ones((1, 2)))
+    with pytest.raises(ValueError, match="expected 2 gradients, got 1"):
+        branch.backward([np.ones((1, 2))])
+
+
+def test_merge_splits_gradient_back_into_pieces():
+    merge = mlp.Merge()
+    a, b = np.ones((2, 3)), np.zeros((2, 1))
+    assert merge.forward([a, b]).shape == (2, 4)
+    g = np.arange(8.0).reshape(2, 4)
+    ga, gb = merge.backward(g)
+    np.testing.assert_array_equal(ga, g[:, :3])
+    np.testing.assert_array_equal(gb, g[:, 3:])
+
+
+def test_merge_rejects_different_batch_sizes():
+    with pytest.raises(ValueError, match="same N"):
+        mlp.Merge().forward([np.ones((2, 3)), np.ones((3, 3))])
+
+
+def test_params_and_grads_share_keys():
+    for layer in [mlp.Linear(2, 3), *[cls() for cls in POINTWISE]]:
+        assert layer.params.keys() == layer.grads.keys()
+        for k in layer.params:
+            assert layer.params[k].shape == layer.grads[k].shape
