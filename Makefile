@@ -14,7 +14,7 @@ install:
 	$(PYTHON) -m pip install -r requirements.txt -e .
 
 chapters:
-	$(PYTHON) scripts/course.py release
+	$(PYTHON) -m course release
 
 book:
 	jupyter-book build . -W -n --keep-going

@@ -21,3 +21,8 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 # Exercises run in well under a second; a cell that takes a minute is a loop that never ends.
 c.ExecutePreprocessor.timeout = 60
 c.Execute.timeout = 60
+
+# nbclient skips cells tagged `skip-execution`, the tag that keeps the book from
+# running exercise and test cells. The grader must run every cell, so it skips
+# only a tag no cell carries.
+c.Execute.skip_cells_with_tag = "nbgrader-never-skip"

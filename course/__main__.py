@@ -1,0 +1,53 @@
+"""Command line: ``python -m course STEP [options]``; run from the course directory."""
+
+import argparse
+import sys
+
+from .pipeline import Course, summary, write_report
+
+STEPS = """steps:
+  release   regenerate chapters/ (student versions) from solutions/
+  collect   copy INBOX/<student>/<chapter>.ipynb into submitted/<student>/<chapter>/
+  autograde grade every collected submission (checks and repairs it first)
+  feedback  write feedback/<student>/<chapter>/<chapter>.html
+  export    write every grade to a CSV file
+  grade     collect INBOX, autograde, feedback and export in one go
+"""
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m course", description=__doc__,
+                                     epilog=STEPS, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("step", choices=["release", "collect", "autograde", "feedback", "export", "grade"])
+    parser.add_argument("inbox", nargs="?", help="folder of submissions (collect, grade)")
+    parser.add_argument("-c", "--chapter", action="append", default=[], help="only this chapter (repeatable)")
+    parser.add_argument("-s", "--student", action="append", default=[], help="only this student (repeatable)")
+    parser.add_argument("--root", default=".", help="course directory (default: here)")
+    parser.add_argument("--timeout", type=int, help="seconds a cell may run (default: nbgrader_config.py)")
+    parser.add_argument("--to", default="grades.csv", help="CSV file for export (default: grades.csv)")
+    parser.add_argument("--report", help="also write the outcomes as JSON to this file")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    args = parser.parse_args(argv)
+    course = Course(args.root, timeout=args.timeout)
+    progress = not args.no_progress
+
+    if args.step == "release":
+        return 0 if course.release(args.chapter, progress) else 1
+    if args.step in ("collect", "grade") and not args.inbox:
+        parser.error(f"{args.step} needs the INBOX folder of submissions")
+    outcomes = course.collect(args.inbox, progress) if args.step in ("collect", "grade") else []
+    if args.step in ("autograde", "grade"):
+        outcomes += course.autograde(args.chapter, args.student, progress)
+    if args.step in ("feedback", "grade"):
+        outcomes += course.feedback(args.chapter, args.student, progress)
+    if args.step in ("export", "grade"):
+        print(f"grades written to {course.export(args.to)}")
+    if outcomes:
+        print(summary(outcomes))
+    if args.report:
+        write_report(outcomes, args.report)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,284 @@
+"""The grading steps, each a thin layer over nbgrader's API.
+
+A course directory is the repository root: ``nbgrader_config.py``,
+``solutions/`` (source), ``chapters/`` (release), ``submitted/``,
+``autograded/``, ``feedback/`` and ``gradebook.db``.
+"""
+
+import contextlib
+import json
+import os
+import re
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from .submissions import inspect_and_repair
+
+STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+@dataclass
+class Outcome:
+    """The result for one student and one chapter."""
+
+    student: str
+    chapter: str
+    status: str  # "graded", "failed" or "skipped"
+    score: float = 0.0
+    max_score: float = 0.0
+    seconds: float = 0.0
+    notes: list = field(default_factory=list)
+
+
+class Course:
+    """A course directory and nbgrader's API on it."""
+
+    def __init__(self, root=".", timeout=None):
+        self.root = Path(root).resolve()
+        if not (self.root / "nbgrader_config.py").exists():
+            raise SystemExit(f"expected a course directory with nbgrader_config.py, got {self.root}")
+        self.timeout = timeout
+        self._api = None
+
+    # -- nbgrader ----------------------------------------------------------
+    @property
+    def api(self):
+        if self._api is None:
+            with self._in_root():
+                from nbgrader.apps import NbGraderAPI
+                from nbgrader.coursedir import CourseDirectory
+                from traitlets.config import Config
+                from traitlets.config.loader import PyFileConfigLoader
+
+                config = PyFileConfigLoader("nbgrader_config.py", path=str(self.root)).load_config()
+                config.CourseDirectory.root = str(self.root)
+                if self.timeout is not None:
+                    config.Execute.timeout = int(self.timeout)
+                coursedir = CourseDirectory(config=config)
+                self._api = NbGraderAPI(coursedir=coursedir, config=config)
+        return self._api
+
+    @contextlib.contextmanager
+    def _in_root(self):
+        old = os.getcwd()
+        os.chdir(self.root)
+        # nbgrader runs `alembic` and the kernel from PATH: make this Python's scripts visible.
+        os.environ["PATH"] = str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")
+        try:
+            yield
+        finally:
+            os.chdir(old)
+
+    def chapters(self):
+        """Chapter ids: the folders of ``solutions/`` that hold a notebook of the same name."""
+        src = self.root / "solutions"
+        return sorted(p.name for p in src.iterdir() if (p / f"{p.name}.ipynb").exists())
+
+    def _check_chapters(self, chapters):
+        known = self.chapters()
+        chapters = list(chapters) or known
+        unknown = [c for c in chapters if c not in known]
+        if unknown:
+            raise SystemExit(f"unknown chapter {unknown[0]!r}; expected one of: {', '.join(known)}")
+        return chapters
+
+    # -- steps --------------------------------------------------------------
+    def release(self, chapters=(), progress=True):
+        """Regenerate ``chapters/<id>`` from ``solutions/<id>`` and register it in the gradebook."""
+        chapters = self._check_chapters(chapters)
+        failures = []
+        with self._in_root():
+            for chapter in _bar(chapters, "release", progress):
+                result = self.api.generate_assignment(chapter, force=True, create=True)
+                if not result["success"]:
+                    failures.append((chapter, _last_error(result)))
+        for chapter, why in failures:
+            print(f"release failed for {chapter}: {why}", file=sys.stderr)
+        return not failures
+
+    def collect(self, inbox, progress=True):
+        """Copy ``inbox/<student>/<chapter>.ipynb`` into ``submitted/<student>/<chapter>/``.
+
+        Returns the outcomes of what could not be collected (bad names, unknown chapters).
+        """
+        inbox, known = Path(inbox), set(self.chapters())
+        if not inbox.is_dir():
+            raise SystemExit(f"expected a folder of submissions, got {inbox}")
+        problems, count = [], 0
+        for path in _bar(sorted(inbox.glob("*/**/*.ipynb")), "collect", progress):
+            student, chapter = path.relative_to(inbox).parts[0], path.stem
+            if ".ipynb_checkpoints" in path.parts:
+                continue
+            if not STUDENT_ID.match(student):
+                problems.append(Outcome(student, chapter, "skipped", notes=[
+                    "student folder names may hold only letters, digits, '.', '_' and '-'"]))
+                continue
+            if chapter not in known:
+                problems.append(Outcome(student, chapter, "skipped", notes=[
+                    f"no chapter called {chapter!r}; expected one of: {', '.join(sorted(known))}"]))
+                continue
+            dest = self.root / "submitted" / student / chapter
+            dest.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, dest / f"{chapter}.ipynb")
+            stale = dest / f"{chapter}.ipynb.orig"
+            if stale.exists():
+                stale.unlink()  # from an earlier collect; this submission is new
+            count += 1
+        print(f"collected {count} submission(s); {len(problems)} skipped")
+        return problems
+
+    def submissions(self, chapters=(), students=()):
+        """(student, chapter) pairs found in ``submitted/``."""
+        chapters = self._check_chapters(chapters)
+        sub = self.root / "submitted"
+        pairs = []
+        for student_dir in sorted(sub.iterdir()) if sub.exists() else []:
+            if students and student_dir.name not in students:
+                continue
+            for chapter in chapters:
+                if (student_dir / chapter).is_dir():
+                    pairs.append((student_dir.name, chapter))
+        return pairs
+
+    def autograde(self, chapters=(), students=(), progress=True):
+        """Inspect, repair and autograde every submission; one ``Outcome`` each."""
+        pairs = self.submissions(chapters, students)
+        self._ensure_released({c for _, c in pairs})
+        self._backup_gradebook()
+        outcomes = []
+        with self._in_root():
+            for student, chapter in _bar(pairs, "autograde", progress):
+                outcomes.append(self._autograde_one(student, chapter))
+        return outcomes
+
+    def _autograde_one(self, student, chapter):
+        start = time.perf_counter()
+        outcome = Outcome(student, chapter, "graded")
+        notebook = self.root / "submitted" / student / chapter / f"{chapter}.ipynb"
+        if not notebook.exists():
+            outcome.status = "failed"
+            outcome.notes.append(f"no {chapter}.ipynb in the submission folder (found: "
+                                 f"{', '.join(p.name for p in notebook.parent.iterdir()) or 'nothing'})")
+            return outcome
+        found = inspect_and_repair(notebook, self.root / "chapters" / chapter / f"{chapter}.ipynb")
+        outcome.notes.extend(found.notes)
+        if found.fatal:
+            outcome.status, outcome.notes = "failed", outcome.notes + [found.fatal]
+            return outcome
+        result = self.api.autograde(chapter, student, force=True, create=True)
+        outcome.seconds = time.perf_counter() - start
+        if not result["success"]:
+            outcome.status = "failed"
+            outcome.notes.append(_last_error(result))
+            return outcome
+        outcome.score, outcome.max_score = self.score(student, chapter)
+        outcome.notes.extend(_timeouts(self.root / "autograded" / student / chapter / f"{chapter}.ipynb"))
+        return outcome
+
+    def score(self, student, chapter):
+        """(score, max_score) of a student's chapter from the gradebook."""
+        with self.api.gradebook as gb:
+            submission = gb.find_submission(chapter, student)
+            return float(submission.score), float(submission.max_score)
+
+    def feedback(self, chapters=(), students=(), progress=True):
+        """Write ``feedback/<student>/<chapter>/<chapter>.html`` for graded submissions."""
+        problems = []
+        with self._in_root():
+            for student, chapter in _bar(self.submissions(chapters, students), "feedback", progress):
+                if not (self.root / "autograded" / student / chapter).exists():
+                    continue
+                result = self.api.generate_feedback(chapter, student, force=True)
+                if not result["success"]:
+                    problems.append(Outcome(student, chapter, "failed", notes=[_last_error(result)]))
+        return problems
+
+    def export(self, to="grades.csv"):
+        """Write every grade in the gradebook to a CSV file with nbgrader's exporter."""
+        with self._in_root():
+            out = subprocess.run(
+                [sys.executable, "-m", "nbgrader", "export", "--to", str(to)],
+                capture_output=True, text=True,
+            )
+        if out.returncode:
+            raise SystemExit(f"nbgrader export failed:\n{out.stderr[-2000:]}")
+        return self.root / to
+
+    # -- helpers --------------------------------------------------------------
+    def _ensure_released(self, chapters):
+        """Register chapters the gradebook does not know yet (a fresh clone has no gradebook)."""
+        db = self.root / "gradebook.db"
+        known = set()
+        if db.exists():
+            with contextlib.closing(sqlite3.connect(db)) as con:
+                with contextlib.suppress(sqlite3.Error):
+                    known = {row[0] for row in con.execute("select name from assignment")}
+        missing = sorted(set(chapters) - known)
+        if missing:
+            self.release(missing, progress=False)
+
+    def _backup_gradebook(self):
+        db = self.root / "gradebook.db"
+        if db.exists():
+            with contextlib.closing(sqlite3.connect(db)) as src, \
+                    contextlib.closing(sqlite3.connect(self.root / "gradebook.db.bak")) as dst:
+                src.backup(dst)
+
+
+def _timeouts(path):
+    try:
+        nb = json.loads(Path(path).read_text())
+    except (OSError, ValueError):
+        return []
+    notes = []
+    for cell in nb.get("cells", []):
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error" and out.get("ename") == "CellTimeoutError":
+                gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", cell.get("id"))
+                notes.append(f"cell `{gid}` ran out of time (an endless loop?) and was interrupted")
+    return notes
+
+
+def _last_error(result):
+    text = (result.get("error") or "") + "\n" + (result.get("log") or "")
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    for key in ("DeadKernelError", "Kernel died", "CellTimeoutError", "Error", "error"):
+        hits = [ln for ln in lines if key in ln]
+        if hits:
+            return hits[-1][:300]
+    return lines[-1][:300] if lines else "nbgrader reported a failure without a message"
+
+
+def _bar(items, desc, progress):
+    items = list(items)
+    if not progress or len(items) < 2:
+        return items
+    from tqdm.auto import tqdm
+
+    return tqdm(items, desc=desc, unit="nb", file=sys.stderr)
+
+
+def summary(outcomes):
+    """A human summary: one line per problem, then the counts."""
+    lines = []
+    for o in outcomes:
+        head = f"{o.student:>16s}  {o.chapter:<24s}"
+        if o.status == "graded":
+            lines.append(f"{head} {o.score:5.1f} / {o.max_score:<5.1f} ({o.seconds:.1f} s)")
+        else:
+            lines.append(f"{head} {o.status.upper()}")
+        lines.extend(f"{'':18s}- {note}" for note in o.notes)
+    graded = [o for o in outcomes if o.status == "graded"]
+    failed = [o for o in outcomes if o.status != "graded"]
+    lines.append(f"\n{len(graded)} graded, {len(failed)} not graded"
+                 + (f" (see above: {', '.join(f'{o.student}/{o.chapter}' for o in failed)})" if failed else ""))
+    return "\n".join(lines)
+
+
+def write_report(outcomes, path):
+    Path(path).write_text(json.dumps([asdict(o) for o in outcomes], indent=1))
