@@ -1,26 +1,43 @@
-# Everyday commands. `make help` lists them.
-PYTHON ?= python
-CHAPTERS := ch1_chain_rule ch2_dag_backprop ch3_vjps ch4_layers ch5_training ch6_branch_merge ch7_input_optimisation
+# Everyday commands; `make help` lists them. Everything runs in the virtualenv .venv,
+# which the first command that needs it creates from the pinned requirements.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: help install chapters book test clean
+.PHONY: help install book chapters test test-fast bench clean
 
 help:
-	@echo "make install   install the pinned requirements and mlp (editable)"
-	@echo "make chapters  regenerate the student versions in chapters/ from solutions/"
-	@echo "make book      strict build of the book into _build/html"
-	@echo "make test      every test: pytest for mlp, nbval, the nbgrader round trip"
+	@echo "make book       install (first time) and build the book into _build/html (strict)"
+	@echo "make test       every test: pytest for mlp, nbval, nbgrader round trip, strict book build"
+	@echo "make test-fast  the quick part: mlp, grading checks and notebook layout"
+	@echo "make chapters   regenerate the student versions in chapters/ from solutions/"
+	@echo "make bench      the performance benchmarks (print ratios)"
+	@echo "make clean      remove the built book and its execution cache"
 
-install:
-	$(PYTHON) -m pip install -r requirements.txt -e .
+install: $(VENV)/.installed
 
-chapters:
-	$(PYTHON) -m course release
+$(VENV)/.installed: requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt -e .
+	touch $@
 
-book:
-	jupyter-book build . -W -n --keep-going
+book: install
+	$(BIN)/jupyter-book build . -W -n --keep-going
 
-test:
-	$(PYTHON) -m pytest
+chapters: install
+	$(BIN)/python -m course release
+
+test: install
+	$(BIN)/python -m pytest
+
+test-fast: install
+	$(BIN)/python -m pytest -m "not slow" -p no:nbval tests
+
+bench: install
+	$(BIN)/python benchmarks/bench_step.py
+	$(BIN)/python benchmarks/bench_tensor.py
 
 clean:
-	jupyter-book clean . --all
+	rm -rf _build

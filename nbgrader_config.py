@@ -26,3 +26,7 @@ c.Execute.timeout = 60
 # running exercise and test cells. The grader must run every cell, so it skips
 # only a tag no cell carries.
 c.Execute.skip_cells_with_tag = "nbgrader-never-skip"
+
+# A submission that prints megabytes keeps only this much in its feedback.
+c.LimitOutput.max_lines = 1000
+c.LimitOutput.max_traceback = 100

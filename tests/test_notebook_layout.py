@@ -1,0 +1,89 @@
+"""The chapter notebooks follow the layout nbgrader and the book rely on."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from notebook_cells import ROOT, grade_id
+
+CHAPTERS = sorted(p.name for p in (ROOT / "solutions").iterdir() if (p / f"{p.name}.ipynb").exists())
+SOURCES = [ROOT / "solutions" / c / f"{c}.ipynb" for c in CHAPTERS]
+RELEASES = [ROOT / "chapters" / c / f"{c}.ipynb" for c in CHAPTERS]
+
+
+def _nb(path):
+    return json.loads(path.read_text())
+
+
+def _src(cell):
+    return "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+
+
+def _meta(cell):
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
+def test_every_chapter_in_the_toc_has_a_source_and_a_release():
+    toc = (ROOT / "_toc.yml").read_text()
+    for chapter in CHAPTERS:
+        assert f"chapters/{chapter}/{chapter}" in toc
+        assert (ROOT / "chapters" / chapter / f"{chapter}.ipynb").exists(), f"run `make chapters` for {chapter}"
+
+
+@pytest.mark.parametrize("path", SOURCES + RELEASES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_committed_without_outputs_or_execution_counts(path):
+    for cell in _nb(path)["cells"]:
+        if cell["cell_type"] == "code":
+            assert cell.get("outputs") == [] and cell.get("execution_count") is None, _src(cell)[:80]
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.parent.name)
+def test_exercises_are_well_formed(path):
+    cells = _nb(path)["cells"]
+    ids = [grade_id(c) for c in cells if grade_id(c)]
+    assert len(ids) == len(set(ids)), "duplicate grade_id"
+    answers = [c for c in cells if _meta(c).get("solution") and c["cell_type"] == "code"]
+    tests = [c for c in cells if _meta(c).get("grade")]
+    assert len(tests) >= 4, f"{path.parent.name}: {len(tests)} graded tests, the course asks for at least 4"
+    for cell in answers:
+        assert "### BEGIN SOLUTION" in _src(cell) and "### END SOLUTION" in _src(cell), grade_id(cell)
+        assert "skip-execution" in cell["metadata"].get("tags", []), grade_id(cell)
+    order = [grade_id(c) for c in cells]
+    for cell in tests:
+        gid = grade_id(cell)
+        assert _meta(cell).get("points", 0) > 0, f"{gid} has no points"
+        assert _meta(cell).get("locked"), f"{gid} is not locked"
+        assert "skip-execution" in cell["metadata"].get("tags", []), gid
+        assert "### BEGIN HIDDEN TESTS" in _src(cell), f"{gid} has no hidden tests"
+        assert f'grading.load("' in _src(cell), f"{gid} does not call mlp.grading"
+        answer = gid.removeprefix("test_")
+        assert answer in order and order.index(answer) < order.index(gid), f"{gid} has no answer cell before it"
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.parent.name)
+def test_no_ipython_magics(path):
+    for cell in _nb(path)["cells"]:
+        if cell["cell_type"] == "code":
+            assert not any(line.lstrip().startswith(("%", "!")) for line in _src(cell).splitlines()), _src(cell)[:80]
+
+
+def test_release_matches_what_generation_makes_of_the_sources(tmp_path):
+    """chapters/ must be exactly `python -m course release` applied to solutions/."""
+    (tmp_path / "solutions").mkdir()
+    for chapter in CHAPTERS:
+        (tmp_path / "solutions" / chapter).mkdir()
+        for f in (ROOT / "solutions" / chapter).iterdir():
+            if f.is_file():
+                (tmp_path / "solutions" / chapter / f.name).write_bytes(f.read_bytes())
+    (tmp_path / "nbgrader_config.py").write_text((ROOT / "nbgrader_config.py").read_text())
+    env = {**os.environ, "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"]}
+    run = subprocess.run([sys.executable, "-m", "course", "release", "--root", str(tmp_path), "--no-progress"],
+                         cwd=ROOT, env=env, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr[-2000:]
+    stale = [c for c in CHAPTERS
+             if _nb(tmp_path / "chapters" / c / f"{c}.ipynb") != _nb(ROOT / "chapters" / c / f"{c}.ipynb")]
+    assert not stale, f"chapters/ is out of date for {stale}: run `make chapters`"
