@@ -1,0 +1,237 @@
+"""Plausible wrong answers for chapter 1 (the chain rule) and what their feedback must say."""
+
+from . import Mistake
+
+MISTAKES = [
+    # ------------------------------------------------------------------ sigmoid_grad
+    Mistake(
+        exercise="sigmoid_grad",
+        name="derivative evaluated at the output a",
+        says="output",
+        code='''
+def sigmoid_grad(z):
+    a = 1 / (1 + np.exp(-z))
+    s = 1 / (1 + np.exp(-a))
+    return s * (1 - s)
+''',
+    ),
+    Mistake(
+        exercise="sigmoid_grad",
+        name="naive quotient overflows to NaN",
+        says="NaN or inf",
+        code='''
+def sigmoid_grad(z):
+    e = np.exp(-z)
+    return e / (1 + e) ** 2
+''',
+    ),
+    Mistake(
+        exercise="sigmoid_grad",
+        name="sign flipped",
+        says="wrong sign",
+        code='''
+def sigmoid_grad(z):
+    s = 1 / (1 + np.exp(-z))
+    return s * (s - 1)
+''',
+    ),
+    Mistake(
+        exercise="sigmoid_grad",
+        name="returns the sigmoid itself",
+        says="wrong values",
+        code='''
+def sigmoid_grad(z):
+    return 1 / (1 + np.exp(-z))
+''',
+    ),
+    Mistake(
+        exercise="sigmoid_grad",
+        name="calls the reference",
+        says="reference implementation",
+        code='''
+def sigmoid_grad(z):
+    s = mlp.layers.sigmoid(z)
+    return s * (1 - s)
+''',
+    ),
+    # ------------------------------------------------------------------ mse_grad
+    Mistake(
+        exercise="mse_grad",
+        name="1/N of the mean dropped (seed 000)",
+        says="N (the number of entries the mean runs over) times too large",
+        code='''
+def mse_grad(pred, target):
+    return 2 * (pred - target)
+''',
+    ),
+    Mistake(
+        exercise="mse_grad",
+        name="mean over rows only",
+        says="times too large",
+        code='''
+def mse_grad(pred, target):
+    return 2 * (pred - target) / len(pred)
+''',
+    ),
+    Mistake(
+        exercise="mse_grad",
+        name="sign flipped",
+        says="wrong sign",
+        code='''
+def mse_grad(pred, target):
+    return 2 * (target - pred) / pred.size
+''',
+    ),
+    Mistake(
+        exercise="mse_grad",
+        name="factor 2 forgotten",
+        says="half of what it should be",
+        code='''
+def mse_grad(pred, target):
+    return (pred - target) / pred.size
+''',
+    ),
+    Mistake(
+        exercise="mse_grad",
+        name="modifies pred in place",
+        says="modified its input",
+        code='''
+def mse_grad(pred, target):
+    pred -= target
+    pred *= 2 / pred.size
+    return pred
+''',
+    ),
+    # ------------------------------------------------------------------ tiny_net_grads
+    Mistake(
+        exercise="tiny_net_grads",
+        name="sigmoid derivative evaluated at the output a1",
+        says="at its output a1",
+        code='''
+def tiny_net_grads(x, y, w1, b1, w2, b2):
+    z1 = w1 * x + b1
+    a1 = 1 / (1 + np.exp(-z1))
+    z2 = w2 * a1 + b2
+    d2 = 2 * (z2 - y)
+    s = 1 / (1 + np.exp(-a1))
+    d1 = d2 * w2 * s * (1 - s)
+    return {"w1": d1 * x, "b1": d1, "w2": d2 * a1, "b2": d2}
+''',
+    ),
+    Mistake(
+        exercise="tiny_net_grads",
+        name="w2 missing on the way back",
+        says="missing a factor",
+        code='''
+def tiny_net_grads(x, y, w1, b1, w2, b2):
+    z1 = w1 * x + b1
+    a1 = 1 / (1 + np.exp(-z1))
+    z2 = w2 * a1 + b2
+    d2 = 2 * (z2 - y)
+    d1 = d2 * a1 * (1 - a1)
+    return {"w1": d1 * x, "b1": d1, "w2": d2 * a1, "b2": d2}
+''',
+    ),
+    Mistake(
+        exercise="tiny_net_grads",
+        name="x missing in dL/dw1",
+        says="missing a factor of its chain: dz1/dw1",
+        code='''
+def tiny_net_grads(x, y, w1, b1, w2, b2):
+    z1 = w1 * x + b1
+    a1 = 1 / (1 + np.exp(-z1))
+    z2 = w2 * a1 + b2
+    d2 = 2 * (z2 - y)
+    d1 = d2 * w2 * a1 * (1 - a1)
+    return {"w1": d1, "b1": d1, "w2": d2 * a1, "b2": d2}
+''',
+    ),
+    Mistake(
+        exercise="tiny_net_grads",
+        name="the 2 of the square forgotten",
+        says="times too small",
+        code='''
+def tiny_net_grads(x, y, w1, b1, w2, b2):
+    z1 = w1 * x + b1
+    a1 = 1 / (1 + np.exp(-z1))
+    z2 = w2 * a1 + b2
+    d2 = z2 - y
+    d1 = d2 * w2 * a1 * (1 - a1)
+    return {"w1": d1 * x, "b1": d1, "w2": d2 * a1, "b2": d2}
+''',
+    ),
+    Mistake(
+        exercise="tiny_net_grads",
+        name="a key missing",
+        says="has no key 'b2'",
+        code='''
+def tiny_net_grads(x, y, w1, b1, w2, b2):
+    z1 = w1 * x + b1
+    a1 = 1 / (1 + np.exp(-z1))
+    z2 = w2 * a1 + b2
+    d2 = 2 * (z2 - y)
+    d1 = d2 * w2 * a1 * (1 - a1)
+    return {"w1": d1 * x, "b1": d1, "w2": d2 * a1}
+''',
+    ),
+    # ------------------------------------------------------------------ two_path_grad
+    Mistake(
+        exercise="two_path_grad",
+        name="only the path where w multiplies a1",
+        says="only one of the paths",
+        code='''
+def two_path_grad(x, y, w):
+    a1 = 1 / (1 + np.exp(-w * x))
+    return 2 * (w * a1 - y) * a1
+''',
+    ),
+    Mistake(
+        exercise="two_path_grad",
+        name="only the path through z1",
+        says="only one of the paths",
+        code='''
+def two_path_grad(x, y, w):
+    a1 = 1 / (1 + np.exp(-w * x))
+    return 2 * (w * a1 - y) * w * a1 * (1 - a1) * x
+''',
+    ),
+    Mistake(
+        exercise="two_path_grad",
+        name="paths multiplied instead of added",
+        says="multiplies the contributions",
+        code='''
+def two_path_grad(x, y, w):
+    a1 = 1 / (1 + np.exp(-w * x))
+    d = 2 * (w * a1 - y)
+    return (d * a1) * (d * w * a1 * (1 - a1) * x)
+''',
+    ),
+    # ------------------------------------------------------------------ central_difference
+    Mistake(
+        exercise="central_difference",
+        name="one-sided difference",
+        says="one-sided",
+        code='''
+def central_difference(f, x, eps=1e-5):
+    return (f(x + eps) - f(x)) / eps
+''',
+    ),
+    Mistake(
+        exercise="central_difference",
+        name="divides by eps instead of 2 eps",
+        says="twice too large",
+        code='''
+def central_difference(f, x, eps=1e-5):
+    return (f(x + eps) - f(x - eps)) / eps
+''',
+    ),
+    Mistake(
+        exercise="central_difference",
+        name="calls the reference numerical_gradient",
+        says="reference implementation",
+        code='''
+def central_difference(f, x, eps=1e-5):
+    return float(mlp.numerical_gradient(f, x, eps))
+''',
+    ),
+]
