@@ -1,0 +1,240 @@
+"""Plausible wrong answers for chapter 3 (vector-Jacobian products)."""
+
+from mistakes import Mistake
+
+_TABLE = '''
+appendix_d = [
+    ((), (10, 1)), ((10, 1), (10, 1)), ((10, 1), (10, 5)),
+    ((10, 5), (10, 5)), ((10, 1), (10, 1)), ((10, 1), (10, 5)),
+]
+'''
+
+_GOOD_COUNT = '''
+def jacobian_entries(edges):
+    return sum(int(np.prod(o)) * int(np.prod(i)) for o, i in edges)
+'''
+
+_GOOD_MATMUL = '''
+def vjp_matmul(g, A, B):
+    return g @ B.T, A.T @ g
+'''
+
+_GOOD_MUL = '''
+def vjp_mul(g, x, y):
+    return vjps.unbroadcast(g * y, np.shape(x)), vjps.unbroadcast(g * x, np.shape(y))
+'''
+
+MISTAKES = [
+    # --- jacobian_entries -------------------------------------------------------------
+    Mistake(
+        exercise="jacobian_entries",
+        name="sizes added instead of multiplied",
+        says="not a sum of the two sizes",
+        code='''
+def jacobian_entries(edges):
+    return sum(int(np.prod(o)) + int(np.prod(i)) for o, i in edges)
+''' + _TABLE,
+    ),
+    Mistake(
+        exercise="jacobian_entries",
+        name="only one path from W1 to the loss",
+        says="one path",
+        code=_GOOD_COUNT + '''
+appendix_d = [((), (10, 1)), ((10, 1), (10, 1)), ((10, 1), (10, 5)), ((10, 5), (10, 5))]
+''',
+    ),
+    Mistake(
+        exercise="jacobian_entries",
+        name="axes counted instead of entries",
+        says="not axes",
+        code='''
+def jacobian_entries(edges):
+    return sum(len(o) * len(i) for o, i in edges)
+''' + _TABLE,
+    ),
+    # --- exp and log ---------------------------------------------------------------------
+    Mistake(
+        exercise="vjp_exp_log",
+        name="incoming gradient ignored",
+        says="ignores the incoming gradient",
+        code='''
+def vjp_exp(g, x):
+    return np.exp(x)
+
+def vjp_log(g, x):
+    return g / x
+''',
+    ),
+    Mistake(
+        exercise="vjp_exp_log",
+        name="log multiplied instead of differentiated",
+        says="logarithm itself",
+        code='''
+def vjp_exp(g, x):
+    return g * np.exp(x)
+
+def vjp_log(g, x):
+    return g * np.log(x)
+''',
+    ),
+    Mistake(
+        exercise="vjp_exp_log",
+        name="g modified in place",
+        says="in place",
+        code='''
+def vjp_exp(g, x):
+    g *= np.exp(x)
+    return g
+
+def vjp_log(g, x):
+    return g / x
+''',
+    ),
+    # --- unbroadcast ---------------------------------------------------------------------
+    Mistake(
+        exercise="unbroadcast",
+        name="gradient not summed back",
+        says="broadcast shape",
+        code='''
+def unbroadcast(g, shape):
+    return g
+''',
+    ),
+    Mistake(
+        exercise="unbroadcast",
+        name="stretched axes summed without keepdims",
+        says="length-1 axes",
+        code='''
+def unbroadcast(g, shape):
+    extra = g.ndim - len(shape)
+    if extra > 0:
+        g = g.sum(axis=tuple(range(extra)))
+    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
+    if stretched:
+        g = g.sum(axis=stretched)
+    return g
+''',
+    ),
+    Mistake(
+        exercise="unbroadcast",
+        name="only leading axes handled",
+        says="length 1 and was stretched",
+        code='''
+def unbroadcast(g, shape):
+    while g.ndim > len(shape):
+        g = g.sum(axis=0)
+    return g
+''',
+    ),
+    Mistake(
+        exercise="unbroadcast",
+        name="calls the reference",
+        says="reference implementation",
+        code='''
+def unbroadcast(g, shape):
+    return vjps.unbroadcast(g, shape)
+''',
+    ),
+    # --- mul and matmul --------------------------------------------------------------------
+    Mistake(
+        exercise="vjp_products",
+        name="mul: forgot to unbroadcast",
+        says="broadcast shape",
+        code='''
+def vjp_mul(g, x, y):
+    return g * y, g * x
+''' + _GOOD_MATMUL,
+    ),
+    Mistake(
+        exercise="vjp_products",
+        name="mul: x and y swapped",
+        says="swapped",
+        code='''
+def vjp_mul(g, x, y):
+    return vjps.unbroadcast(g * x, np.shape(x)), vjps.unbroadcast(g * y, np.shape(y))
+''' + _GOOD_MATMUL,
+    ),
+    Mistake(
+        exercise="vjp_products",
+        name="matmul: gradient of B transposed",
+        says="transposed",
+        code=_GOOD_MUL + '''
+def vjp_matmul(g, A, B):
+    return g @ B.T, g.T @ A
+''',
+    ),
+    Mistake(
+        exercise="vjp_products",
+        name="matmul: factors in the wrong order",
+        says="did not line up",
+        code=_GOOD_MUL + '''
+def vjp_matmul(g, A, B):
+    return B.T @ g, A.T @ g
+''',
+    ),
+    Mistake(
+        exercise="vjp_products",
+        name="matmul: the reference table",
+        says="reference implementation",
+        code=_GOOD_MUL + '''
+def vjp_matmul(g, A, B):
+    return vjps.vjp("matmul", 0)(g, A @ B, A, B), vjps.vjp("matmul", 1)(g, A @ B, A, B)
+''',
+    ),
+    # --- sum ---------------------------------------------------------------------------
+    Mistake(
+        exercise="vjp_sum",
+        name="gradient not spread back",
+        says="x's shape",
+        code='''
+def vjp_sum(g, x, axis):
+    return g
+''',
+    ),
+    Mistake(
+        exercise="vjp_sum",
+        name="summed axis not put back before broadcasting",
+        says="summed axis",
+        code='''
+def vjp_sum(g, x, axis):
+    return np.broadcast_to(g, x.shape).copy()
+''',
+    ),
+    Mistake(
+        exercise="vjp_sum",
+        name="divided like a mean",
+        says="times too small",
+        code='''
+def vjp_sum(g, x, axis):
+    if axis is not None:
+        g = np.expand_dims(g, axis)
+    return np.broadcast_to(g, x.shape) / (x.size // np.size(g))
+''',
+    ),
+    # --- the Jacobian of a linear map ---------------------------------------------------
+    Mistake(
+        exercise="linear_jacobian_W",
+        name="Kronecker delta forgotten",
+        says="must be zero",
+        code='''
+def linear_jacobian_W(x, out):
+    N, n_in = x.shape
+    J = np.zeros((N, out, n_in, out))
+    J[:] = x[:, None, :, None]
+    return J
+''',
+    ),
+    Mistake(
+        exercise="linear_jacobian_W",
+        name="input axes laid out as (out, in)",
+        says="shape of the variable",
+        code='''
+def linear_jacobian_W(x, out):
+    N, n_in = x.shape
+    J = np.zeros((N, out, out, n_in))
+    for j in range(out):
+        J[:, j, j, :] = x
+    return J
+''',
+    ),
+]
