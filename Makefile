@@ -33,7 +33,7 @@ test: install
 	$(BIN)/python -m pytest
 
 test-fast: install
-	$(BIN)/python -m pytest -m "not slow" -p no:nbval tests
+	$(BIN)/python -m pytest -m "not slow" tests
 
 bench: install
 	$(BIN)/python benchmarks/bench_step.py

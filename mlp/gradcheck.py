@@ -121,14 +121,14 @@ def check_gradients(obj, x, target=None, *, rng=None, eps=1e-6):
 
 
 def _param_gradient(layer, p, x, u, eps):
-    grad = np.zeros(p.shape)
-    flat, gflat = p.reshape(-1), grad.reshape(-1)
-    for i in range(flat.size):
-        old = flat[i]
-        flat[i] = old + eps
-        up = np.sum(layer.forward(x) * u)
-        flat[i] = old - eps
-        down = np.sum(layer.forward(x) * u)
-        flat[i] = old
-        gflat[i] = (up - down) / (2 * eps)
-    return grad
+    """Central differences of ``sum(layer.forward(x) * u)`` with respect to the array ``p``."""
+
+    def loss_at(value):
+        saved = p.copy()
+        p[...] = value
+        try:
+            return np.sum(layer.forward(x) * u)
+        finally:
+            p[...] = saved
+
+    return numerical_gradient(loss_at, p, eps)
