@@ -115,3 +115,12 @@ def test_reload_core_undoes_a_patched_check(monkeypatch):
 def test_load_rejects_unknown_chapter():
     with pytest.raises(ValueError, match="unknown chapter 'nope'"):
         grading.load("nope")
+
+
+def test_call_names_the_reference_even_when_the_reference_fails():
+    import mlp
+
+    def answer(node):
+        return mlp.topological_sort(node)  # the reference cannot handle this object
+
+    assert "reference implementation" in message(guard.call, answer, object(), name="topological_order")

@@ -68,14 +68,23 @@ def no_reference(allow=()):
     sys.setprofile(hook)
     try:
         yield
+    except Exception:
+        # The reference may fail on the student's objects: the call is still the news.
+        if seen:
+            raise _used_reference(seen[0]) from None
+        raise
     finally:
         sys.setprofile(previous)
     if seen:
-        raise UsedReference(
-            f"your answer calls the reference implementation (`{seen[0]}`). This exercise "
-            "asks you to write the computation yourself with numpy; an answer that calls "
-            "`mlp` scores no points."
-        )
+        raise _used_reference(seen[0])
+
+
+def _used_reference(qualname):
+    return UsedReference(
+        f"your answer calls the reference implementation (`{qualname}`). This exercise "
+        "asks you to write the computation yourself with numpy; an answer that calls "
+        "`mlp` scores no points."
+    )
 
 
 def call(fn, *args, name=None, allow=(), **kwargs):
