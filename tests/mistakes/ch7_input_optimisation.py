@@ -1,0 +1,243 @@
+"""Plausible wrong answers for chapter 7 (optimising the input)."""
+
+from mistakes import Mistake
+
+_SOFTMAX_GRAD = '''
+def _dlogits(model, x, label):
+    z = model.forward(x)
+    p = np.exp(z - z.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    p[np.arange(len(x)), label] -= 1.0
+    return p
+'''
+
+MISTAKES = [
+    # --- input_grad ------------------------------------------------------------------------
+    Mistake(
+        exercise="input_grad",
+        name="returns the first layer's weight gradient",
+        says="weight gradient",
+        code=_SOFTMAX_GRAD + '''
+def input_grad(model, x, label):
+    model.backward(_dlogits(model, x, label) / len(x))
+    return model.layers[0].grads["W"]
+''',
+    ),
+    Mistake(
+        exercise="input_grad",
+        name="sign flipped",
+        says="sign",
+        code=_SOFTMAX_GRAD + '''
+def input_grad(model, x, label):
+    return -model.backward(_dlogits(model, x, label) / len(x))
+''',
+    ),
+    Mistake(
+        exercise="input_grad",
+        name="summed loss instead of the mean",
+        says="N (the batch size) times too large",
+        code=_SOFTMAX_GRAD + '''
+def input_grad(model, x, label):
+    return model.backward(_dlogits(model, x, label))
+''',
+    ),
+    Mistake(
+        exercise="input_grad",
+        name="averaged twice",
+        says="N (the batch size) times too small",
+        code=_SOFTMAX_GRAD + '''
+def input_grad(model, x, label):
+    return model.backward(_dlogits(model, x, label) / len(x)) / len(x)
+''',
+    ),
+    Mistake(
+        exercise="input_grad",
+        name="gradient with respect to the logits only",
+        says="shape of the logits",
+        code=_SOFTMAX_GRAD + '''
+def input_grad(model, x, label):
+    return _dlogits(model, x, label) / len(x)
+''',
+    ),
+    Mistake(
+        exercise="input_grad",
+        name="calls the reference loss",
+        says="reference implementation",
+        code='''
+def input_grad(model, x, label):
+    loss = mlp.SoftmaxCrossEntropy()
+    loss.forward(model.forward(x), label)
+    return model.backward(loss.backward())
+''',
+    ),
+    Mistake(
+        exercise="input_grad",
+        name="softmax without subtracting the maximum",
+        says="NaN",
+        code='''
+def input_grad(model, x, label):
+    z = model.forward(x)
+    p = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+    p[np.arange(len(x)), label] -= 1.0
+    return model.backward(p / len(x))
+''',
+    ),
+    # --- class_score_grad ----------------------------------------------------------------------
+    Mistake(
+        exercise="class_score_grad",
+        name="forgot the prior",
+        says="leaves out the penalty",
+        code='''
+def class_score_grad(model, x, k, lam):
+    z = model.forward(x)
+    seed = np.zeros_like(z)
+    seed[:, k] = 1.0
+    return model.backward(seed)
+''',
+    ),
+    Mistake(
+        exercise="class_score_grad",
+        name="prior with the wrong sign",
+        says="wrong sign",
+        code='''
+def class_score_grad(model, x, k, lam):
+    z = model.forward(x)
+    seed = np.zeros_like(z)
+    seed[:, k] = 1.0
+    return model.backward(seed) + 2 * lam * x
+''',
+    ),
+    Mistake(
+        exercise="class_score_grad",
+        name="factor 2 of the prior missing",
+        says="factor of 2",
+        code='''
+def class_score_grad(model, x, k, lam):
+    z = model.forward(x)
+    seed = np.zeros_like(z)
+    seed[:, k] = 1.0
+    return model.backward(seed) - lam * x
+''',
+    ),
+    Mistake(
+        exercise="class_score_grad",
+        name="score averaged over the batch",
+        says="batch size",
+        code='''
+def class_score_grad(model, x, k, lam):
+    z = model.forward(x)
+    seed = np.zeros_like(z)
+    seed[:, k] = 1.0 / len(x)
+    return model.backward(seed) - 2 * lam * x
+''',
+    ),
+    Mistake(
+        exercise="class_score_grad",
+        name="log-probability instead of the logit",
+        says="logit",
+        code='''
+def class_score_grad(model, x, k, lam):
+    z = model.forward(x)
+    p = np.exp(z - z.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    seed = -p
+    seed[:, k] += 1.0
+    return model.backward(seed) - 2 * lam * x
+''',
+    ),
+    # --- maximise_class --------------------------------------------------------------------------
+    Mistake(
+        exercise="maximise_class",
+        name="descends instead of ascending",
+        says="the score went down",
+        code='''
+def maximise_class(model, k, steps, lr, lam, x0):
+    x = x0.copy()
+    for _ in range(steps):
+        x = x - lr * class_score_grad(model, x, k, lam)
+    return x
+''',
+    ),
+    Mistake(
+        exercise="maximise_class",
+        name="updates x0 in place",
+        says="in place",
+        code='''
+def maximise_class(model, k, steps, lr, lam, x0):
+    x = x0
+    for _ in range(steps):
+        x += lr * class_score_grad(model, x, k, lam)
+    return x
+''',
+    ),
+    Mistake(
+        exercise="maximise_class",
+        name="one step too few",
+        says="one step too few",
+        code='''
+def maximise_class(model, k, steps, lr, lam, x0):
+    x = x0.copy()
+    for _ in range(steps - 1):
+        x = x + lr * class_score_grad(model, x, k, lam)
+    return x
+''',
+    ),
+    Mistake(
+        exercise="maximise_class",
+        name="gradient taken once at the start",
+        says="wrong values",
+        code='''
+def maximise_class(model, k, steps, lr, lam, x0):
+    g = class_score_grad(model, x0, k, lam)
+    return x0 + steps * lr * g
+''',
+    ),
+    # --- adversarial -----------------------------------------------------------------------------
+    Mistake(
+        exercise="adversarial",
+        name="steps against the gradient",
+        says="more confident",
+        code='''
+def adversarial(model, x, label, eps):
+    return np.clip(x - eps * np.sign(input_grad(model, x, label)), 0.0, 1.0)
+''',
+    ),
+    Mistake(
+        exercise="adversarial",
+        name="perturbation larger than eps",
+        says="larger than eps",
+        code='''
+def adversarial(model, x, label, eps):
+    return np.clip(x + 2 * eps * np.sign(input_grad(model, x, label)), 0.0, 1.0)
+''',
+    ),
+    Mistake(
+        exercise="adversarial",
+        name="modifies x in place",
+        says="in place",
+        code='''
+def adversarial(model, x, label, eps):
+    x += eps * np.sign(input_grad(model, x, label))
+    np.clip(x, 0.0, 1.0, out=x)
+    return x
+''',
+    ),
+    Mistake(
+        exercise="adversarial",
+        name="pixels leave [0, 1]",
+        says="outside [0, 1]",
+        code='''
+def adversarial(model, x, label, eps):
+    return x + eps * np.sign(input_grad(model, x, label))
+''',
+    ),
+    Mistake(
+        exercise="adversarial",
+        name="gradient itself instead of its sign",
+        says="changed the prediction of only",
+        code='''
+def adversarial(model, x, label, eps):
+    return np.clip(x + eps * input_grad(model, x, label), 0.0, 1.0)
+''',
+    ),
+]
