@@ -11,6 +11,7 @@ rm -rf "$out" && mkdir -p "$out"
 cp "$root/_config.yml" "$root/references.bib" "$out/"
 cp -r "$root/_static" "$out/"
 cp "$root/$page" "$out/"
-printf 'format: jb-book\nroot: %s\n' "$name" > "$out/_toc.yml"
+cp "$root/pages/references.md" "$out/"  # the book's one bibliography, for {cite}
+printf 'format: jb-book\nroot: %s\nchapters:\n  - file: references\n' "$name" > "$out/_toc.yml"
 jupyter-book build "$out" -W -n --keep-going
 echo "$out/_build/html/$name.html"
