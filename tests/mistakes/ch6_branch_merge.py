@@ -1,0 +1,248 @@
+"""Chapter 6: plausible wrong answers for branch, merge, residual and shared-kernel gradients."""
+
+from . import Mistake
+
+MISTAKES = [
+    Mistake(
+        exercise="merge_backward",
+        name="split along the batch axis",
+        says="wrong shape",
+        code='''
+def merge_backward(grad_out, widths):
+    return np.split(grad_out, np.cumsum(widths)[:-1], axis=0)
+''',
+    ),
+    Mistake(
+        exercise="merge_backward",
+        name="pieces in the wrong order",
+        says="wrong order",
+        code='''
+def merge_backward(grad_out, widths):
+    pieces = np.split(grad_out, np.cumsum(widths)[:-1], axis=1)
+    return [p.copy() for p in reversed(pieces)]
+''',
+    ),
+    Mistake(
+        exercise="merge_backward",
+        name="cut in the middle",
+        says="wrong shape",
+        code='''
+def merge_backward(grad_out, widths):
+    half = grad_out.shape[1] // 2
+    return [grad_out[:, :half].copy(), grad_out[:, half:].copy()]
+''',
+    ),
+    Mistake(
+        exercise="merge_backward",
+        name="calls the reference",
+        says="reference implementation",
+        code='''
+def merge_backward(grad_out, widths):
+    merge = mlp.Merge()
+    merge.forward([np.zeros((grad_out.shape[0], w)) for w in widths])
+    return merge.backward(grad_out)
+''',
+    ),
+    Mistake(
+        exercise="branch_backward",
+        name="keeps only the last copy",
+        says="only one of the copies",
+        code='''
+def branch_backward(grads):
+    return grads[-1].copy()
+''',
+    ),
+    Mistake(
+        exercise="branch_backward",
+        name="keeps only the first copy",
+        says="only one of the copies",
+        code='''
+def branch_backward(grads):
+    return np.array(grads[0])
+''',
+    ),
+    Mistake(
+        exercise="branch_backward",
+        name="averages instead of summing",
+        says="number of copies) times too small",
+        code='''
+def branch_backward(grads):
+    return np.mean(grads, axis=0)
+''',
+    ),
+    Mistake(
+        exercise="branch_backward",
+        name="accumulates into the first gradient in place",
+        says="in place",
+        code='''
+def branch_backward(grads):
+    total = grads[0]
+    for g in grads[1:]:
+        total += g
+    return total
+''',
+    ),
+    Mistake(
+        exercise="branch_backward",
+        name="stacks instead of summing",
+        says="stacks",
+        code='''
+def branch_backward(grads):
+    return np.stack(grads)
+''',
+    ),
+    Mistake(
+        exercise="residual_backward",
+        name="forgot the identity path",
+        says="skip connection's gradient is missing",
+        code='''
+def residual_backward(grad_out, x, W, b):
+    z = x @ W + b
+    g_z = grad_out * (z > 0)
+    return g_z @ W.T, x.T @ g_z, g_z.sum(axis=0)
+''',
+    ),
+    Mistake(
+        exercise="residual_backward",
+        name="only the identity path",
+        says="layer path",
+        code='''
+def residual_backward(grad_out, x, W, b):
+    z = x @ W + b
+    g_z = grad_out * (z > 0)
+    return grad_out.copy(), x.T @ g_z, g_z.sum(axis=0)
+''',
+    ),
+    Mistake(
+        exercise="residual_backward",
+        name="ReLU gate forgotten",
+        says="ignores the relu",
+        code='''
+def residual_backward(grad_out, x, W, b):
+    return grad_out + grad_out @ W.T, x.T @ grad_out, grad_out.sum(axis=0)
+''',
+    ),
+    Mistake(
+        exercise="residual_backward",
+        name="ReLU derivative 1 at zero",
+        says="exactly 0",
+        code='''
+def residual_backward(grad_out, x, W, b):
+    z = x @ W + b
+    g_z = grad_out * (z >= 0)
+    return grad_out + g_z @ W.T, x.T @ g_z, g_z.sum(axis=0)
+''',
+    ),
+    Mistake(
+        exercise="residual_backward",
+        name="skip gradient sent into W",
+        says="skip connection",
+        code='''
+def residual_backward(grad_out, x, W, b):
+    z = x @ W + b
+    g_z = grad_out * (z > 0)
+    grad_x = grad_out + g_z @ W.T
+    return grad_x, x.T @ (grad_x * (z > 0)), g_z.sum(axis=0)
+''',
+    ),
+    Mistake(
+        exercise="residual_backward",
+        name="bias gradient not summed over the batch",
+        says="broadcast",
+        code='''
+def residual_backward(grad_out, x, W, b):
+    z = x @ W + b
+    g_z = grad_out * (z > 0)
+    return grad_out + g_z @ W.T, x.T @ g_z, g_z
+''',
+    ),
+    Mistake(
+        exercise="conv1d_backward",
+        name="kernel gradient assigned instead of accumulated",
+        says="assigned instead of accumulated",
+        code='''
+def conv1d_backward(grad_out, x, w):
+    K, P = len(w), grad_out.shape[1]
+    grad_x, grad_w = np.zeros(x.shape), np.zeros(K)
+    for i in range(P):
+        g = grad_out[:, i:i + 1]
+        grad_x[:, i:i + K] += g * w
+        grad_w = (g * x[:, i:i + K]).sum(axis=0)
+    return grad_x, grad_w
+''',
+    ),
+    Mistake(
+        exercise="conv1d_backward",
+        name="input gradient assigned instead of accumulated",
+        says="assigned instead of accumulated",
+        code='''
+def conv1d_backward(grad_out, x, w):
+    K, P = len(w), grad_out.shape[1]
+    grad_x, grad_w = np.zeros(x.shape), np.zeros(K)
+    for i in range(P):
+        g = grad_out[:, i:i + 1]
+        grad_x[:, i:i + K] = g * w
+        grad_w += (g * x[:, i:i + K]).sum(axis=0)
+    return grad_x, grad_w
+''',
+    ),
+    Mistake(
+        exercise="conv1d_backward",
+        name="only the last use of the kernel",
+        says="only the last use",
+        code='''
+def conv1d_backward(grad_out, x, w):
+    K, P = len(w), grad_out.shape[1]
+    grad_x = np.zeros(x.shape)
+    for i in range(P):
+        grad_x[:, i:i + K] += grad_out[:, i:i + 1] * w
+    grad_w = grad_out[:, -1] @ x[:, P - 1:]
+    return grad_x, grad_w
+''',
+    ),
+    Mistake(
+        exercise="conv1d_backward",
+        name="kernel flipped in the input gradient",
+        says="flipped",
+        code='''
+def conv1d_backward(grad_out, x, w):
+    K, P = len(w), grad_out.shape[1]
+    grad_x, grad_w = np.zeros(x.shape), np.zeros(K)
+    for i in range(P):
+        g = grad_out[:, i:i + 1]
+        grad_x[:, i:i + K] += g * w[::-1]
+        grad_w += (g * x[:, i:i + K]).sum(axis=0)
+    return grad_x, grad_w
+''',
+    ),
+    Mistake(
+        exercise="conv1d_backward",
+        name="kernel gradient reversed",
+        says="flipped",
+        code='''
+def conv1d_backward(grad_out, x, w):
+    K, P = len(w), grad_out.shape[1]
+    grad_x, grad_w = np.zeros(x.shape), np.zeros(K)
+    for i in range(P):
+        g = grad_out[:, i:i + 1]
+        grad_x[:, i:i + K] += g * w
+        grad_w += (g * x[:, i:i + K]).sum(axis=0)
+    return grad_x, grad_w[::-1]
+''',
+    ),
+    Mistake(
+        exercise="conv1d_backward",
+        name="kernel gradient averaged over the batch",
+        says="N (the batch size) times too small",
+        code='''
+def conv1d_backward(grad_out, x, w):
+    K, P = len(w), grad_out.shape[1]
+    grad_x, grad_w = np.zeros(x.shape), np.zeros(K)
+    for i in range(P):
+        g = grad_out[:, i:i + 1]
+        grad_x[:, i:i + K] += g * w
+        grad_w += (g * x[:, i:i + K]).mean(axis=0)
+    return grad_x, grad_w
+''',
+    ),
+]
