@@ -9,6 +9,10 @@ and name this chapter's mistakes: a node placed before its parent, a node
 listed twice, recursion that overflows, a missing seed, nodes visited in
 forward order, a gradient assigned instead of accumulated on fan-out, a
 gradient step with the wrong sign, gradients not reset between steps.
+For the new primitives (``div``, ``exp``, ``log``) they name a value computed
+the wrong way round, a missing parent, parents in the wrong order or copied,
+local derivatives swapped between the parents, a partial with the wrong sign,
+and a partial that copies the input instead of differentiating.
 """
 
 import math
@@ -460,3 +464,176 @@ def train(fn, hidden=False):
         _one_train(fn, rng, n_points=int(rng.integers(2, 8)), lr=float(rng.uniform(0.01, 0.3)),
                    steps=int(rng.integers(2, 12)))
     core.passed("train", "the hidden tests: random data, one step, zero steps, learning rates")
+
+
+# --------------------------------------------------------------------------- primitives (div, exp, log)
+
+_PRIMITIVES = {
+    # name: (arity, value, [d value / d parent_k], how to write the call)
+    "div": (2, lambda a, b: a / b, lambda a, b: [1.0 / b, -a / (b * b)], "div(a, b)"),
+    "exp": (1, math.exp, lambda a: [math.exp(a)], "exp(a)"),
+    "log": (1, math.log, lambda a: [1.0 / a], "log(a)"),
+}
+
+
+def _central(op, values, k):
+    """d op / d (argument k) at ``values`` by central differences in float64."""
+    h = 1e-6 * min(1.0, abs(values[k])) if values[k] else 1e-6
+    up, down = list(values), list(values)
+    up[k] += h
+    down[k] -= h
+    return (op(*up) - op(*down)) / (2 * h)
+
+
+def _near(a, b, tol=1e-9):
+    return abs(a - b) <= tol * (1 + abs(b))
+
+
+def _one_primitive(fn, name, values):
+    """Call the student's constructor on fresh leaves and check value, parents and locals."""
+    arity, op, locals_of, call = _PRIMITIVES[name]
+    letters = "ab"[:arity]
+    leaves = [_Node(v, name=letters[k]) for k, v in enumerate(values)]
+    shown = ", ".join(f"{letter} = {v:.6g}" for letter, v in zip(letters, values))
+    got = guard.call(fn, *leaves, name=name)
+    if any(leaf.value != v or leaf.grad != 0.0 or leaf.parents for leaf, v in zip(leaves, values)):
+        core.fail(f"`{name}` changed one of its input nodes: it should build a new node and leave its parents alone.")
+    if got is None:
+        core.fail(f"`{name}` returned None: it should return the new `Node`.")
+    if any(got is leaf for leaf in leaves):
+        core.fail(f"`{name}` returned one of its inputs: it should return a new `Node` for the result.")
+    for attr in ("value", "parents", "local_grads"):
+        if not hasattr(got, attr):
+            core.fail(f"`{name}` should return a `Node`; what it returned has no `{attr}`.")
+    try:
+        value = float(got.value)
+        parents = list(got.parents)
+        local = [float(g) for g in got.local_grads]
+    except (TypeError, ValueError) as error:
+        core.fail(f"the node returned by `{name}` has a `value`, `parents` or `local_grads` of the wrong kind ({error}).")
+    expected_value = op(*values)
+    if not _near(value, expected_value):
+        if name == "div" and _near(value, values[1] / values[0]):
+            core.fail(f"`{call}` with {shown} has the value of b / a: the numerator is the first argument.")
+        core.fail(f"the value of `{call}` with {shown} is {value:.6g}; it should be {expected_value:.6g}.")
+    ids = [id(p) for p in parents]
+    if len(parents) < arity:
+        missing = [leaf.name for leaf in leaves if id(leaf) not in ids]
+        core.fail(
+            f"a parent is missing: `{call}` is computed from {arity} node{'s' if arity > 1 else ''}, "
+            f"but the node you return lists {len(parents)} parent{'s' if len(parents) != 1 else ''}"
+            + (f" (`{missing[0]}` is not among them)" if missing else "")
+            + ". The backward pass can only send a gradient to a node that is listed in `parents`."
+        )
+    if len(parents) > arity:
+        core.fail(f"the node from `{call}` lists {len(parents)} parents; it is computed from {arity} only.")
+    if arity == 2 and ids == [id(leaves[1]), id(leaves[0])]:
+        core.fail(
+            f"the parents of `{call}` are listed as [b, a]: keep them in the order of the "
+            "arguments, so that `local_grads[k]` goes with `parents[k]`."
+        )
+    if ids != [id(leaf) for leaf in leaves]:
+        core.fail(
+            f"the parents of `{call}` should be the input nodes themselves (compared by identity), "
+            "not copies or new nodes: the gradient must arrive at the very objects that were passed in."
+        )
+    if len(local) != arity:
+        core.fail(
+            f"the node from `{call}` has {len(local)} local derivative{'s' if len(local) != 1 else ''} "
+            f"for {arity} parent{'s' if arity > 1 else ''}: store exactly one per parent, in the same order."
+        )
+    expected = locals_of(*values)
+    if all(_near(g, e) for g, e in zip(local, expected)):
+        return
+    numeric = [_central(op, values, k) for k in range(arity)]
+    if arity == 2 and _near(local[0], expected[1]) and _near(local[1], expected[0]) and not _near(expected[0], expected[1]):
+        core.fail(
+            f"the local derivatives of `{call}` are swapped between the two parents: with {shown}, "
+            f"`local_grads` is [{local[0]:.6g}, {local[1]:.6g}], but nudging a moves the result at a "
+            f"rate of {numeric[0]:.6g} and nudging b at {numeric[1]:.6g}. Entry k belongs to `parents[k]`."
+        )
+    for k in range(arity):
+        if _near(local[k], expected[k]):
+            continue
+        which = f"parent `{letters[k]}`" if arity == 2 else "its parent"
+        if expected[k] != 0 and _near(-local[k], expected[k]):
+            extra = " (the divisor)" if name == "div" and k == 1 else ""
+            core.fail(
+                f"the local derivative of `{call}` with respect to {which}{extra} has the wrong sign: "
+                f"with {shown} it is {local[k]:.6g}, but nudging {letters[k]} moves the result at a rate "
+                f"of {numeric[k]:.6g}. Ask whether the result grows or shrinks when {letters[k]} grows."
+            )
+        if name == "exp" and _near(local[k], values[0]):
+            core.fail(
+                f"the local derivative of `{call}` equals the input a = {values[0]:.6g}; nudging a "
+                f"moves exp(a) at a rate of {numeric[k]:.6g}. Differentiate exp, do not copy its argument."
+            )
+        core.fail(
+            f"the local derivative of `{call}` with respect to {which} is wrong: with {shown} you "
+            f"store {local[k]:.6g}, but nudging {letters[k]} moves the result at a rate of "
+            f"{numeric[k]:.6g} (central differences)."
+        )
+
+
+def _graph_check(div, exp, log, rng, recipe):
+    """Build a small graph mixing the student's nodes with ours; compare leaf grads with
+    central differences of the same formula in plain float64."""
+    build, plain, nvars, label = recipe
+    values = [float(v) for v in rng.uniform(0.4, 2.0, nvars)]
+    leaves = [_Node(v, name="xyz"[k]) for k, v in enumerate(values)]
+    ops = {"div": div, "exp": exp, "log": log, "add": _add, "mul": _mul, "tanh": _tanh}
+    calls = {key: (lambda f, key=key: (lambda *args: guard.call(f, *args, name=key)))(f)
+             for key, f in ops.items() if key in ("div", "exp", "log")}
+    calls.update({key: ops[key] for key in ("add", "mul", "tanh")})
+    out = build(calls, *leaves)
+    if not _near(float(out.value), plain(*values), 1e-8):
+        core.fail(f"on the graph {label} the output value is {float(out.value):.6g}, expected {plain(*values):.6g}.")
+    order = _reference_order(out)
+    grads = _reference_grads(out, order)
+    for k, leaf in enumerate(leaves):
+        numeric = _central(plain, values, k)
+        got = grads.get(id(leaf), 0.0)
+        if abs(got - numeric) > 1e-5 * (1 + abs(numeric)):
+            core.fail(
+                f"on the graph {label}, backpropagating through your nodes gives dL/d{leaf.name} = "
+                f"{got:.6g}, but nudging {leaf.name} changes L at a rate of {numeric:.6g}."
+            )
+
+
+_GRAPHS = [
+    (lambda o, x, y: o["div"](x, x), lambda x, y: x / x, 2, "L = div(x, x)"),
+    (lambda o, x, y: o["exp"](o["log"](x)), lambda x, y: math.exp(math.log(x)), 2, "L = exp(log(x))"),
+    (lambda o, x, y: o["add"](o["div"](o["exp"](x), y), o["mul"](o["log"](y), x)),
+     lambda x, y: math.exp(x) / y + math.log(y) * x, 2, "L = exp(x) / y + log(y) x"),
+    (lambda o, x, y, z: o["div"](o["tanh"](o["mul"](x, y)), o["add"](o["exp"](z), x)),
+     lambda x, y, z: math.tanh(x * y) / (math.exp(z) + x), 3, "L = tanh(x y) / (exp(z) + x)"),
+    (lambda o, x, y: o["log"](o["div"](o["exp"](x), o["mul"](y, y))),
+     lambda x, y: math.log(math.exp(x) / (y * y)), 2, "L = log(exp(x) / y²)"),
+]
+
+
+def primitives(div, exp, log, hidden=False):
+    """Check the node constructors ``div(a, b)``, ``exp(a)`` and ``log(a)``: value, parents
+    (the inputs themselves, in order) and one local derivative per parent."""
+    if not hidden:
+        _one_primitive(div, "div", [3.0, -1.5])
+        _one_primitive(exp, "exp", [0.5])
+        _one_primitive(log, "log", [2.0])
+        core.passed("primitives", "div(3, -1.5), exp(0.5) and log(2)")
+        return
+    rng = np.random.default_rng(4000)
+    for _ in range(6):
+        a = float(rng.normal(0, 3))
+        b = float(rng.choice([-1, 1]) * 10 ** rng.uniform(-2, 2))
+        _one_primitive(div, "div", [a, b])
+        _one_primitive(exp, "exp", [float(rng.uniform(-5, 5))])
+        _one_primitive(log, "log", [float(10 ** rng.uniform(-3, 3))])
+    _one_primitive(div, "div", [0.0, 2.5])      # a zero numerator: the b-partial is 0
+    _one_primitive(div, "div", [1e-3, 1e-3])
+    _one_primitive(exp, "exp", [-40.0])
+    _one_primitive(exp, "exp", [25.0])
+    _one_primitive(log, "log", [1.0])           # value 0
+    _one_primitive(log, "log", [1e-6])
+    for k, recipe in enumerate(_GRAPHS):
+        _graph_check(div, exp, log, np.random.default_rng(4100 + k), recipe)
+    core.passed("primitives", "the hidden tests: random values, extremes, and small graphs against finite differences")

@@ -4,6 +4,136 @@ from . import Mistake
 
 MISTAKES = [
     Mistake(
+        exercise="primitives",
+        name="division's b-partial with the wrong sign",
+        says="wrong sign",
+        code='''
+def div(a, b, name=""):
+    return Node(a.value / b.value, (a, b), (1.0 / b.value, a.value / b.value ** 2), name)
+
+
+def exp(a, name=""):
+    e = math.exp(a.value)
+    return Node(e, (a,), (e,), name)
+
+
+def log(a, name=""):
+    return Node(math.log(a.value), (a,), (1.0 / a.value,), name)
+''',
+    ),
+    Mistake(
+        exercise="primitives",
+        name="division's partials swapped between the parents",
+        says="swapped",
+        code='''
+def div(a, b, name=""):
+    return Node(a.value / b.value, (a, b), (-a.value / b.value ** 2, 1.0 / b.value), name)
+
+
+def exp(a, name=""):
+    e = math.exp(a.value)
+    return Node(e, (a,), (e,), name)
+
+
+def log(a, name=""):
+    return Node(math.log(a.value), (a,), (1.0 / a.value,), name)
+''',
+    ),
+    Mistake(
+        exercise="primitives",
+        name="division forgets its denominator as a parent",
+        says="parent is missing",
+        code='''
+def div(a, b, name=""):
+    return Node(a.value / b.value, (a,), (1.0 / b.value,), name)
+
+
+def exp(a, name=""):
+    e = math.exp(a.value)
+    return Node(e, (a,), (e,), name)
+
+
+def log(a, name=""):
+    return Node(math.log(a.value), (a,), (1.0 / a.value,), name)
+''',
+    ),
+    Mistake(
+        exercise="primitives",
+        name="exp's partial from a wrong formula",
+        says="local derivative of `exp(a)`",
+        code='''
+def div(a, b, name=""):
+    return Node(a.value / b.value, (a, b), (1.0 / b.value, -a.value / b.value ** 2), name)
+
+
+def exp(a, name=""):
+    e = math.exp(a.value)
+    return Node(e, (a,), (a.value * math.exp(a.value - 1.0),), name)
+
+
+def log(a, name=""):
+    return Node(math.log(a.value), (a,), (1.0 / a.value,), name)
+''',
+    ),
+    Mistake(
+        exercise="primitives",
+        name="exp's partial copies the input",
+        says="differentiate exp",
+        code='''
+def div(a, b, name=""):
+    return Node(a.value / b.value, (a, b), (1.0 / b.value, -a.value / b.value ** 2), name)
+
+
+def exp(a, name=""):
+    return Node(math.exp(a.value), (a,), (a.value,), name)
+
+
+def log(a, name=""):
+    return Node(math.log(a.value), (a,), (1.0 / a.value,), name)
+''',
+    ),
+    Mistake(
+        exercise="primitives",
+        name="log's partial divides by the output",
+        says="local derivative of `log(a)`",
+        code='''
+def div(a, b, name=""):
+    return Node(a.value / b.value, (a, b), (1.0 / b.value, -a.value / b.value ** 2), name)
+
+
+def exp(a, name=""):
+    e = math.exp(a.value)
+    return Node(e, (a,), (e,), name)
+
+
+def log(a, name=""):
+    v = math.log(a.value)
+    return Node(v, (a,), (1.0 / v,), name)
+''',
+    ),
+    Mistake(
+        exercise="primitives",
+        name="primitives built with the reference Tensor",
+        says="reference implementation",
+        code='''
+def div(a, b, name=""):
+    import mlp
+    ta, tb = mlp.Tensor(a.value, requires_grad=True), mlp.Tensor(b.value, requires_grad=True)
+    q = ta / tb
+    q.backward()
+    return Node(q.item(), (a, b), (float(ta.grad), float(tb.grad)), name)
+
+
+def exp(a, name=""):
+    e = math.exp(a.value)
+    return Node(e, (a,), (e,), name)
+
+
+def log(a, name=""):
+    return Node(math.log(a.value), (a,), (1.0 / a.value,), name)
+''',
+    ),
+    Mistake(
         exercise="topological_order",
         name="depth-first pre-order places a node before its parents",
         says="before its parent",
