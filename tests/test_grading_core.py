@@ -124,3 +124,14 @@ def test_call_names_the_reference_even_when_the_reference_fails():
         return mlp.topological_sort(node)  # the reference cannot handle this object
 
     assert "reference implementation" in message(guard.call, answer, object(), name="topological_order")
+
+
+def test_given_answers_stand_in_for_earlier_exercises_and_are_restored():
+    namespace = {"earlier": lambda: "student's"}
+    exec("def later():\n    return earlier()\n", namespace)
+    later = namespace["later"]
+    assert guard.call(later, given={"earlier": lambda: "reference"}) == "reference"
+    assert later() == "student's"
+    exec("def alone():\n    return missing()\n", namespace)
+    assert guard.call(namespace["alone"], given={"missing": lambda: 1}) == 1
+    assert "missing" not in namespace

@@ -87,18 +87,45 @@ def _used_reference(qualname):
     )
 
 
-def call(fn, *args, name=None, allow=(), **kwargs):
+@contextlib.contextmanager
+def given_answers(fn, answers):
+    """Inside the block, names in ``fn``'s module resolve to ``answers`` ({name: function}).
+
+    An exercise that builds on an earlier one (gradient ascent calling the
+    student's own gradient) is then graded on its own: a mistake in the earlier
+    answer costs only the earlier exercise's points.
+    """
+    namespace = getattr(fn, "__globals__", None)
+    if not answers or namespace is None:
+        yield
+        return
+    missing = object()
+    saved = {k: namespace.get(k, missing) for k in answers}
+    namespace.update(answers)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is missing:
+                namespace.pop(k, None)
+            else:
+                namespace[k] = v
+
+
+def call(fn, *args, name=None, allow=(), given=None, **kwargs):
     """Call the student's ``fn`` and return its result, explaining failures.
 
     A ``NotImplementedError`` becomes "not answered yet"; any other exception is
     reported with its type and message; a call into the reference fails.
+    ``given`` replaces the student's earlier answers that ``fn`` calls by name
+    (see ``given_answers``).
     """
     assert_untampered()
     label = name or getattr(fn, "__name__", "your function")
     if not callable(fn):
         fail(f"`{label}` should be a function, got {type(fn).__name__}")
     try:
-        with no_reference(allow):
+        with given_answers(fn, given), no_reference(allow):
             return fn(*args, **kwargs)
     except GradingError:
         raise

@@ -28,21 +28,39 @@ _NETWORK = ("mlp.network", "mlp.layers")
 _NETWORK_AND_LOSS = ("mlp.network", "mlp.layers", "mlp.losses")
 
 _student_running = False
+_trusted = 0  # > 0 while a reference answer stands in for a student's earlier exercise
 _CHECKS = ("input_grad", "class_score_grad", "maximise_class", "adversarial")
 
 
-def _call(fn, *args, name, allow):
+def _call(fn, *args, name, allow, given=None):
     """``guard.call`` with the helpers of this module switched off."""
     global _student_running
     _student_running = True
     try:
-        return guard.call(fn, *args, name=name, allow=allow)
+        return guard.call(fn, *args, name=name, allow=allow, given=given)
     finally:
         _student_running = False
 
 
+def _as_given(helper):
+    """``helper`` wrapped to stand in for a student's earlier answer (see ``guard.given_answers``)."""
+
+    def given(*args):
+        global _trusted
+        _trusted += 1
+        try:
+            return helper(*args)
+        finally:
+            _trusted -= 1
+
+    return given
+
+
 def _private():
-    # A helper is legitimate only below one of the public checks of this module.
+    # A helper is legitimate only below one of the public checks of this module,
+    # or when it stands in for an earlier exercise the student's code calls.
+    if _trusted:
+        return
     frame = sys._getframe(1)
     while frame.f_back is not None and frame.f_back.f_code.co_filename == __file__:
         frame = frame.f_back
@@ -133,12 +151,12 @@ def _check_frozen(name, model, before):
                   "frozen: only the input is the variable, so compute gradients but update nothing in the model.")
 
 
-def _run(fn, args, name, allow, labels):
+def _run(fn, args, name, allow, labels, given=None):
     """Call the student's function and check that no input array and no parameter changed."""
     model = args[0]
     before = [np.array(a, copy=True) if isinstance(a, np.ndarray) else None for a in args]
     params = _params(model)
-    got = _call(fn, *args, name=name, allow=allow)
+    got = _call(fn, *args, name=name, allow=allow, given=given)
     for label, b, a in zip(labels, before, args):
         if b is not None and label:
             core.check_unchanged(label, b, a)
@@ -291,7 +309,7 @@ def maximise_class(fn, hidden=False):
     for model, k, steps, lr, lam, x0 in _maximise_cases(hidden):
         expected = _maximise(model, k, steps, lr, lam, x0)
         got = _run(fn, (model, k, steps, lr, lam, x0), "maximise_class", _NETWORK,
-                   ("", "", "", "", "", "x0"))
+                   ("", "", "", "", "", "x0"), given={"class_score_grad": _as_given(_score_grad)})
         arr = core.check_shape("maximise_class", got, x0.shape)
         if np.allclose(arr, expected, rtol=1e-6, atol=1e-8):
             continue
@@ -339,7 +357,8 @@ def adversarial(fn, hidden=False):
     """Check ``adversarial(model, x, label, eps)``: x' within eps of x in every pixel, in [0, 1],
     with a higher loss and (mostly) a changed prediction."""
     for model, x, label, eps in _adversarial_cases(hidden):
-        got = _run(fn, (model, x, label, eps), "adversarial", _NETWORK_AND_LOSS, ("", "x", "label"))
+        got = _run(fn, (model, x, label, eps), "adversarial", _NETWORK_AND_LOSS, ("", "x", "label"),
+                   given={"input_grad": _as_given(_input_grad)})
         arr = core.check_shape("adversarial", got, x.shape)
         core.check_finite("adversarial", arr)
         step = float(np.max(np.abs(arr - x)))
