@@ -40,7 +40,9 @@ def _page(html, name):
 @pytest.mark.parametrize("name", PAGES + [f"chapters/{c}/{c}" for c in CHAPTERS])
 def test_page_is_built_without_tracebacks(html, name):
     text = _page(html, name)
-    for marker in ("Traceback (most recent call last)", "NotImplementedError", "CellExecutionError"):
+    # Starter code shows `raise NotImplementedError()` unexecuted; an executed error
+    # would be rendered as a traceback output.
+    for marker in ("Traceback (most recent call last)", "output traceback", "CellExecutionError"):
         assert marker not in text, f"{name} shows {marker}"
 
 
