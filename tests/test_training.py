@@ -38,6 +38,19 @@ def test_diabetes_regression_reaches_r2_of_0_40():
     assert r2 >= 0.40
 
 
+def test_fast_loaders_equal_scikit_learns_own():
+    from sklearn import datasets
+
+    X, y = data.load_digits()
+    X_ref, y_ref = datasets.load_digits(return_X_y=True)
+    np.testing.assert_array_equal(X, X_ref / 16.0)
+    np.testing.assert_array_equal(y, y_ref)
+    X, y = data.load_diabetes()
+    X_ref, y_ref = datasets.load_diabetes(return_X_y=True, scaled=False)
+    np.testing.assert_array_equal(X, X_ref)
+    np.testing.assert_array_equal(y, y_ref)
+
+
 def test_data_shapes_and_ranges():
     X, y = data.load_digits()
     assert X.shape == (1797, 64) and y.shape == (1797,) and 0 <= X.min() and X.max() <= 1
