@@ -207,15 +207,23 @@ def topological_sort(root):
 
 def backpropagate(root, seed):
     """Push ``seed`` (dL/droot) down the graph; sum into ``.grad`` of leaves and retained nodes."""
-    grads = {root: seed}
+    # Each pending gradient carries a flag: does it own its memory?  A VJP may
+    # hand the same array to several inputs (add passes g through) or a view of
+    # it (reshape); only an array nobody else holds is stored without a copy.
+    grads = {root: (seed, False)}
     for node in topological_sort(root):
-        g = grads.pop(node)  # complete: every consumer has already been visited
+        g, owned = grads.pop(node)  # complete: every consumer has already been visited
         if not node._parents or node._retain:
-            node.grad = g.copy() if node.grad is None else node.grad + g  # copy: g may be shared
+            if node.grad is None:
+                node.grad = g if owned else g.copy()
+            else:
+                node.grad = node.grad + g
         for argnum, parent in node._parents:
             g_parent = vjp(node._op, argnum)(g, node.value, *node._inputs, **node._params)
-            # fan-out: a node used by several consumers gets the sum of their gradients
-            grads[parent] = grads[parent] + g_parent if parent in grads else g_parent
+            if parent in grads:  # fan-out: a node used by several consumers gets the sum
+                grads[parent] = (grads[parent][0] + g_parent, True)
+            else:
+                grads[parent] = (g_parent, g_parent is not g and getattr(g_parent, "base", None) is None)
 
 
 def softmax_cross_entropy(logits, labels):

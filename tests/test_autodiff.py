@@ -293,3 +293,15 @@ def test_jacobian_count_from_a_tensor_graph_gives_3710_for_50_parameters():
     assert sorted(edges) == sorted(APPENDIX_D)
     assert sum(r["jacobian_entries"] for r in jacobian_entry_counts(J)) == 3710
     assert W1.value.size == 50
+
+
+def test_leaf_gradients_never_share_memory_even_when_a_vjp_passes_g_through():
+    a = Tensor(np.ones((2, 3)), requires_grad=True)
+    b = Tensor(np.ones((2, 3)), requires_grad=True)
+    c = Tensor(np.ones(6), requires_grad=True)
+    y = a + b + c.reshape((2, 3))
+    y.backward(np.arange(6.0).reshape(2, 3))
+    a.grad[...] = -1.0  # a user scribbling on one gradient must not change the others
+    np.testing.assert_array_equal(b.grad, np.arange(6.0).reshape(2, 3))
+    np.testing.assert_array_equal(c.grad, np.arange(6.0))
+    assert not np.shares_memory(b.grad, c.grad)
