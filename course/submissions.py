@@ -22,6 +22,9 @@ TAMPERING = [
     (re.compile(r"\bimportlib\b|\bbuiltins\b|__builtins__"), "manipulates imports or builtins"),
 ]
 KERNEL_KILLERS = re.compile(r"\bos\s*\.\s*(_exit|kill|abort)\s*\(")
+# The one tag that makes the grader's kernel skip a cell (nbgrader_config.py,
+# c.Execute.skip_cells_with_tag); a submission may not carry it.
+GRADER_SKIP_TAG = "nbgrader-never-skip"
 
 
 @dataclass
@@ -73,6 +76,7 @@ def inspect_and_repair(path, release_path):
     changed |= _restore_deleted_graded_cells(nb, release, found)
     changed |= _renumber_duplicate_ids(nb, found)
     changed |= _disarm_kernel_killers(nb, found)
+    changed |= _remove_skip_tags(nb, found)
     _report_tampering(nb, found)
     nb.metadata["kernelspec"] = release.metadata.get("kernelspec", nb.metadata.get("kernelspec", {}))
     if changed:
@@ -99,14 +103,15 @@ def _drop_duplicate_graded_cells(nb, found):
 
 
 def _restore_deleted_graded_cells(nb, release, found):
-    present = {_grade_id(c) for c in nb.cells}
+    present = {_grade_id(c) for c in nb.cells} - {None}
     changed = False
     for i, cell in enumerate(release.cells):
         gid = _grade_id(cell)
         if not gid or gid in present:
             continue
         # Put it back after the cell that precedes it in the release, if that one is still there.
-        before = next((_grade_id(c) for c in reversed(release.cells[:i]) if _grade_id(c) in present), None)
+        before = next((_grade_id(c) for c in reversed(release.cells[:i]) if _grade_id(c) and _grade_id(c) in present),
+                      None)
         at = 0 if before is None else 1 + next(j for j, c in enumerate(nb.cells) if _grade_id(c) == before)
         restored = nbformat.from_dict(json.loads(json.dumps(cell)))
         restored["id"] = uuid.uuid4().hex[:8]
@@ -145,6 +150,18 @@ def _disarm_kernel_killers(nb, found):
             )
             found.notes.append(f"cell `{_grade_id(cell) or cell.get('id')}` calls a function that kills the kernel; "
                                "the call was made to raise an error instead")
+            changed = True
+    return changed
+
+
+def _remove_skip_tags(nb, found):
+    changed = False
+    for cell in nb.cells:
+        tags = cell.get("metadata", {}).get("tags", [])
+        if GRADER_SKIP_TAG in tags:
+            cell.metadata["tags"] = [t for t in tags if t != GRADER_SKIP_TAG]
+            found.notes.append(f"cell `{_grade_id(cell) or cell.get('id')}` carried the tag that skips "
+                               "a cell when grading; the tag was removed")
             changed = True
     return changed
 
