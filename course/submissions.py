@@ -109,10 +109,15 @@ def _restore_deleted_graded_cells(nb, release, found):
         gid = _grade_id(cell)
         if not gid or gid in present:
             continue
-        # Put it back after the cell that precedes it in the release, if that one is still there.
-        before = next((_grade_id(c) for c in reversed(release.cells[:i]) if _grade_id(c) and _grade_id(c) in present),
-                      None)
-        at = 0 if before is None else 1 + next(j for j, c in enumerate(nb.cells) if _grade_id(c) == before)
+        # An answer goes back just before the next graded cell (its test); any other
+        # cell just after the previous graded cell (a test after its answer).
+        ids = [_grade_id(c) for c in nb.cells]
+        if _is_answer(cell):
+            after = next((_grade_id(c) for c in release.cells[i + 1:] if _grade_id(c) in present), None)
+            at = ids.index(after) if after else len(nb.cells)
+        else:
+            before = next((_grade_id(c) for c in reversed(release.cells[:i]) if _grade_id(c) in present), None)
+            at = ids.index(before) + 1 if before else 0
         restored = nbformat.from_dict(json.loads(json.dumps(cell)))
         restored["id"] = uuid.uuid4().hex[:8]
         nb.cells.insert(at, restored)
