@@ -20,6 +20,9 @@ from mlp.layers import Linear, ReLU, Tanh
 from mlp.losses import log_softmax
 from mlp.network import Sequential
 
+from mlp import gradcheck
+from mlp.gradcheck import numerical_gradient as _numeric
+
 from . import core, guard
 
 # The exercises are about the input, not the layers: forward and backward of
@@ -62,7 +65,8 @@ def _private():
     if _trusted:
         return
     frame = sys._getframe(1)
-    while frame.f_back is not None and frame.f_back.f_code.co_filename == __file__:
+    # (frames of mlp.gradcheck count as ours: the checks run central differences through it)
+    while frame.f_back is not None and frame.f_back.f_code.co_filename in (__file__, gradcheck.__file__):
         frame = frame.f_back
     if _student_running or frame.f_code.co_name not in _CHECKS:
         raise guard.UsedReference(
@@ -128,20 +132,6 @@ def _maximise(model, k, steps, lr, lam, x0, sign=1.0):
 
 def _fgsm(model, x, label, eps):
     return np.clip(x + eps * np.sign(_input_grad(model, x, label)), 0.0, 1.0)
-
-
-def _numeric(f, x, h=1e-6):
-    """Central differences of a scalar function of the array ``x``."""
-    grad = np.zeros_like(x)
-    for idx in np.ndindex(x.shape):
-        old = x[idx]
-        x[idx] = old + h
-        up = f(x)
-        x[idx] = old - h
-        down = f(x)
-        x[idx] = old
-        grad[idx] = (up - down) / (2 * h)
-    return grad
 
 
 def _check_frozen(name, model, before):

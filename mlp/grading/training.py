@@ -15,6 +15,8 @@ cannot serve as an answer.
 
 import numpy as np
 
+from mlp.gradcheck import numerical_gradient as _numeric
+
 from . import core, guard
 
 _student_running = False
@@ -73,21 +75,6 @@ def _example_loss(W, b, x, label):
     z = x @ W + b
     m = z.max()
     return float(m + np.log(np.sum(np.exp(z - m))) - z[label])
-
-
-def _numeric(f, x, h=1e-6):
-    """Central differences of a scalar function of the float64 array ``x`` (a copy is perturbed)."""
-    x = np.array(x, dtype=np.float64)
-    grad = np.zeros_like(x)
-    for idx in np.ndindex(x.shape):
-        old = x[idx]
-        x[idx] = old + h
-        up = f(x)
-        x[idx] = old - h
-        down = f(x)
-        x[idx] = old
-        grad[idx] = (up - down) / (2 * h)
-    return grad
 
 
 def _classifier_cases(hidden):
