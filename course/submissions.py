@@ -15,10 +15,11 @@ import nbformat
 
 # Code in an answer that reaches into what grades it.
 TAMPERING = [
-    (re.compile(r"\b(np|numpy)(\.\w+)+\s*=(?!=)"), "replaces a numpy function"),
-    (re.compile(r"\b(mlp|grading|check|core|guard)(\.\w+)+\s*=(?!=)"), "replaces part of the grader"),
-    (re.compile(r"\bsetattr\s*\(\s*(np|numpy|mlp|grading|check|core|guard)\b"), "replaces part of the grader"),
-    (re.compile(r"\bsys\.(setprofile|settrace)\s*\("), "installs a tracing hook"),
+    (re.compile(r"\b(np|numpy)(\.\w+|\[[^\]]*\])+\s*=(?!=)"), "replaces a numpy function"),
+    (re.compile(r"\b(mlp|grading|check|core|guard)(\.\w+|\[[^\]]*\])+\s*=(?!=)"), "replaces part of the grader"),
+    (re.compile(r"^\s*(grading|check|mlp)\s*=(?!=)", re.M), "rebinds a name the tests use"),
+    (re.compile(r"\b(setattr|__setattr__|__dict__)\b"), "sets attributes behind Python's back"),
+    (re.compile(r"\bsys\.(modules|setprofile|settrace)\b"), "changes the interpreter's machinery"),
     (re.compile(r"\bimportlib\b|\bbuiltins\b|__builtins__"), "manipulates imports or builtins"),
 ]
 KERNEL_KILLERS = re.compile(r"\bos\s*\.\s*(_exit|kill|abort)\s*\(")

@@ -85,10 +85,14 @@ def _bad_submissions(solution):
     i = next(k for k, c in enumerate(nb["cells"]) if grade_id(c) == first)
     nb["cells"].insert(i + 1, json.loads(json.dumps(nb["cells"][i])))
     bad["dupcell"] = nb
-    bad["patcher"] = _with_answers(solution, {
-        first: "import numpy as np\nimport mlp.grading\nnp.allclose = lambda *a, **k: True\n"
-               "mlp.grading.load = lambda name: None\n",
-    })
+    wrong = next(m.code for m in mistakes_for(BAD_CHAPTER) if m.exercise == first)
+    bad["patcher"] = _with_answers(solution, {first: wrong + (
+        "\nimport numpy as np\nimport mlp.grading\n"
+        "np.allclose = lambda *a, **k: True\n"
+        "np.testing.assert_allclose = lambda *a, **k: None\n"
+        "class _Pass:\n    def __getattr__(self, name):\n        return lambda *a, **k: None\n"
+        "try:\n    mlp.grading.load = lambda name: _Pass()\nexcept AttributeError:\n    pass\n"
+        "grading = type('fake', (), {'load': staticmethod(lambda name: _Pass())})\n")})
     bad["exiter"] = _with_answers(solution, {first: "import sys\nsys.exit()\n", second: "import os\nos._exit(0)\n"})
     return bad
 
@@ -214,9 +218,13 @@ def test_duplicated_cell_is_removed_and_graded(graded):
 
 
 def test_patching_numpy_or_the_grader_does_not_earn_points(graded):
+    # A wrong answer plus code that replaces numpy's comparisons and the grader:
+    # the wrong answer still loses its points, and the instructor is told.
     o = _autograde_outcome(graded, "patcher", BAD_CHAPTER)
     assert o["status"] == "graded" and o["score"] <= _total(graded) - _first_points(graded)
     assert any("flagged" in n for n in o["notes"])
+    first = _answer_ids(graded["solution"])[0]
+    assert _cell_score(graded["course"], "patcher", BAD_CHAPTER, f"test_{first}") == 0
 
 
 def test_exit_calls_lose_only_their_exercises(graded):

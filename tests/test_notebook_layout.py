@@ -59,7 +59,8 @@ def test_exercises_are_well_formed(path):
         assert _meta(cell).get("locked"), f"{gid} is not locked"
         assert "skip-execution" in cell["metadata"].get("tags", []), gid
         assert "### BEGIN HIDDEN TESTS" in _src(cell), f"{gid} has no hidden tests"
-        assert f'grading.load("' in _src(cell), f"{gid} does not call mlp.grading"
+        assert _src(cell).startswith('from mlp import grading\ncheck = grading.load("'), (
+            f"{gid} must start by importing mlp.grading afresh and loading its checks")
         answer = gid.removeprefix("test_")
         assert answer in order and order.index(answer) < order.index(gid), f"{gid} has no answer cell before it"
 

@@ -2,8 +2,12 @@
 
 A test cell is a short call such as::
 
+    from mlp import grading
     check = grading.load("chain_rule")
     check.sigmoid_grad(sigmoid_grad)
+
+(The import is repeated in every test cell, so a notebook that rebinds the
+name ``grading`` cannot stand in for the grader.)
 
 ``load`` re-reads the checks from disk (undoing anything a notebook did to
 them) and returns the chapter's module.  Each check calls the student's
@@ -11,6 +15,8 @@ function through ``guard.call`` and compares with ``core.check_close``.
 """
 
 import importlib
+import sys
+import types
 
 from . import core, guard
 from .core import (
@@ -55,3 +61,26 @@ def load(chapter):
     module = importlib.reload(module)
     guard.assert_untampered()
     return module
+
+
+class _SealedModule(types.ModuleType):
+    """A module whose grading functions a notebook cannot reassign.
+
+    ``mlp.grading.load = lambda name: ...`` in a student's answer would make
+    every later test pass; here it raises instead.  (``load`` itself re-reads
+    the checks from disk, which undoes patches one level further down.)
+    """
+
+    def __setattr__(self, name, value):
+        if name in _SEALED and name in self.__dict__:
+            raise AttributeError(f"mlp.grading.{name} cannot be replaced: the grader relies on it")
+        super().__setattr__(name, value)
+
+    def __delattr__(self, name):
+        if name in _SEALED:
+            raise AttributeError(f"mlp.grading.{name} cannot be deleted: the grader relies on it")
+        super().__delattr__(name)
+
+
+_SEALED = frozenset({"load", "reload_core", "core", "guard", "CHAPTERS", *CHAPTERS})
+sys.modules[__name__].__class__ = _SealedModule
