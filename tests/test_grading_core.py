@@ -69,6 +69,19 @@ def test_call_reports_the_students_exception():
     assert "raised ZeroDivisionError" in message(guard.call, lambda: 1 / 0, name="f")
 
 
+def test_call_names_the_argument_an_answer_modified_in_place():
+    def scale_in_place(grad_out, x):
+        x *= 2
+        return grad_out * x
+
+    g, x = np.ones(3), np.arange(3.0)
+    words = message(guard.call, scale_in_place, g, x.copy(), name="f", unchanged=("grad_out", "x"))
+    assert "modified its input `x` in place" in words
+    # an argument without a name ("" or beyond the names given) is not watched
+    assert np.array_equal(guard.call(scale_in_place, g, x.copy(), name="f", unchanged=("grad_out", "")), 2 * x)
+    assert np.array_equal(guard.call(scale_in_place, g, x.copy(), name="f", unchanged=("grad_out",)), 2 * x)
+
+
 def test_call_fails_an_answer_that_calls_the_reference():
     import mlp
 

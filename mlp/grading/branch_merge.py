@@ -55,9 +55,8 @@ def merge_backward(fn, hidden=False):
         n = grad_out.shape[0]
         cuts = np.cumsum(widths)[:-1]
         expected = [p.copy() for p in np.split(grad_out, cuts, axis=1)]
-        before, widths_before = grad_out.copy(), list(widths)
-        got = guard.call(fn, grad_out, list(widths), name="merge_backward")
-        core.check_unchanged("grad_out", before, grad_out)
+        widths_before = list(widths)
+        got = guard.call(fn, grad_out, list(widths), name="merge_backward", unchanged=("grad_out",))
         pieces = _as_sequence("merge_backward", got, f"a list of {len(widths)} arrays, one per merged input")
         if len(pieces) != len(widths):
             fail(
@@ -233,11 +232,7 @@ def residual_backward(fn, hidden=False):
     for grad_out, x, W, b in _residual_cases(hidden):
         n = x.shape[0]
         ex, eW, eb = _residual_expected(grad_out, x, W, b)
-        inputs = {"grad_out": grad_out, "x": x, "W": W, "b": b}
-        befores = {k: v.copy() for k, v in inputs.items()}
-        got = guard.call(fn, grad_out, x, W, b, name="residual_backward")
-        for k in inputs:
-            core.check_unchanged(k, befores[k], inputs[k])
+        got = guard.call(fn, grad_out, x, W, b, name="residual_backward", unchanged=("grad_out", "x", "W", "b"))
         got = _as_sequence("residual_backward", got, "a tuple (grad_x, grad_W, grad_b)")
         if len(got) != 3:
             fail(f"`residual_backward` returned {len(got)} values; expected 3: (grad_x, grad_W, grad_b).")
@@ -359,11 +354,7 @@ def conv1d_backward(fn, hidden=False):
         n, length = x.shape
         k, p = len(w), grad_out.shape[1]
         ex, ew = _conv_expected(grad_out, x, w)
-        inputs = {"grad_out": grad_out, "x": x, "w": w}
-        befores = {key: v.copy() for key, v in inputs.items()}
-        got = guard.call(fn, grad_out, x, w, name="conv1d_backward")
-        for key in inputs:
-            core.check_unchanged(key, befores[key], inputs[key])
+        got = guard.call(fn, grad_out, x, w, name="conv1d_backward", unchanged=("grad_out", "x", "w"))
         got = _as_sequence("conv1d_backward", got, "a tuple (grad_x, grad_w)")
         if len(got) != 2:
             fail(f"`conv1d_backward` returned {len(got)} values; expected 2: (grad_x, grad_w).")

@@ -13,7 +13,7 @@ import sys
 
 import numpy as np
 
-from .core import GradingError, fail
+from .core import GradingError, check_unchanged, fail
 
 _MLP_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _GRADING_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -112,27 +112,34 @@ def given_answers(fn, answers):
                 namespace[k] = v
 
 
-def call(fn, *args, name=None, allow=(), given=None, **kwargs):
+def call(fn, *args, name=None, allow=(), given=None, unchanged=(), **kwargs):
     """Call the student's ``fn`` and return its result, explaining failures.
 
     A ``NotImplementedError`` becomes "not answered yet"; any other exception is
     reported with its type and message; a call into the reference fails.
     ``given`` replaces the student's earlier answers that ``fn`` calls by name
-    (see ``given_answers``).
+    (see ``given_answers``). ``unchanged`` names the positional arguments in
+    order ("" skips one); an array among them that ``fn`` modified in place
+    fails under its name.
     """
     assert_untampered()
     label = name or getattr(fn, "__name__", "your function")
     if not callable(fn):
         fail(f"`{label}` should be a function, got {type(fn).__name__}")
+    before = [(arg_name, arg, np.array(arg, copy=True)) for arg_name, arg in zip(unchanged, args)
+              if arg_name and isinstance(arg, np.ndarray)]
     try:
         with given_answers(fn, given), no_reference(allow):
-            return fn(*args, **kwargs)
+            result = fn(*args, **kwargs)
     except GradingError:
         raise
     except NotImplementedError:
         fail(f"`{label}` is not answered yet: replace `raise NotImplementedError()` with your code.")
     except Exception as exc:  # the student's bug, reported in words
         fail(f"`{label}` raised {type(exc).__name__}: {exc}")
+    for arg_name, arg, copy in before:
+        check_unchanged(arg_name, copy, arg)
+    return result
 
 
 def _is_numpy_own(obj):

@@ -22,12 +22,12 @@ from . import core, guard
 _student_running = False
 
 
-def _call(fn, *args, name, allow=()):
+def _call(fn, *args, name, allow=(), unchanged=()):
     """``guard.call`` with this module's helpers switched off."""
     global _student_running
     _student_running = True
     try:
-        return guard.call(fn, *args, name=name, allow=allow)
+        return guard.call(fn, *args, name=name, allow=allow, unchanged=unchanged)
     finally:
         _student_running = False
 
@@ -54,6 +54,9 @@ def _same(a, b, rtol=1e-6, atol=1e-9):
 
 
 # --- a linear softmax classifier: the model of exercises 1 and 2 ---------------------------------
+
+_CLASSIFIER_ARGS = ("W", "b", "X", "labels")  # the arguments no answer may modify
+
 
 def _probs(W, b, X):
     _private()
@@ -94,14 +97,6 @@ def _classifier_cases(hidden):
     return cases
 
 
-def _run(fn, args, labels, name):
-    before = [np.array(a, copy=True) for a in args]
-    got = _call(fn, *args, name=name)
-    for label, b, a in zip(labels, before, args):
-        core.check_unchanged(label, b, a)
-    return got
-
-
 # --- exercise 1: per-example gradients -------------------------------------------------------------
 
 def per_example_grads(fn, hidden=False):
@@ -111,7 +106,7 @@ def per_example_grads(fn, hidden=False):
         c = W.shape[1]
         G = _residual(W, b, X, labels)
         dW_exp, db_exp = X[:, :, None] * G[:, None, :], G
-        got = _run(fn, (W, b, X, labels), ("W", "b", "X", "labels"), "per_example_grads")
+        got = _call(fn, W, b, X, labels, name="per_example_grads", unchanged=_CLASSIFIER_ARGS)
         dW, db = _pair("per_example_grads", got, "dW_each", "db_each")
         if dW.shape == (d, c):
             core.fail(f"`dW_each` has shape {dW.shape}, the shape of W: that is one gradient for the "
@@ -132,8 +127,8 @@ def per_example_grads(fn, hidden=False):
     if hidden:  # finite differences in float64 of one example's loss
         rng = np.random.default_rng(9)
         W, b, X, labels = rng.normal(0, 1, (3, 4)), rng.normal(0, 1, 4), rng.normal(0, 1, (2, 3)), np.array([3, 1])
-        dW, db = _pair("per_example_grads", _run(fn, (W, b, X, labels), ("W", "b", "X", "labels"),
-                                                 "per_example_grads"), "dW_each", "db_each")
+        got = _call(fn, W, b, X, labels, name="per_example_grads", unchanged=_CLASSIFIER_ARGS)
+        dW, db = _pair("per_example_grads", got, "dW_each", "db_each")
         for i in range(2):
             num_W = _numeric(lambda V: _example_loss(V, b, X[i], labels[i]), W)
             num_b = _numeric(lambda v: _example_loss(W, v, X[i], labels[i]), b)
@@ -152,7 +147,7 @@ def batch_grad(fn, hidden=False):
         n = len(X)
         G = _residual(W, b, X, labels) / n
         dW_exp, db_exp = X.T @ G, G.sum(axis=0)
-        got = _run(fn, (W, b, X, labels), ("W", "b", "X", "labels"), "batch_grad")
+        got = _call(fn, W, b, X, labels, name="batch_grad", unchanged=_CLASSIFIER_ARGS)
         dW, db = _pair("batch_grad", got, "dW", "db")
         if dW.ndim == 3 and dW.shape[0] == n:
             core.fail(f"`dW` has shape {dW.shape}: one gradient per example. The batch gradient has "
@@ -175,8 +170,8 @@ def batch_grad(fn, hidden=False):
         def mean_loss(V, v):
             return float(np.mean([_example_loss(V, v, x, t) for x, t in zip(X, labels)]))
 
-        dW, db = _pair("batch_grad", _run(fn, (W, b, X, labels), ("W", "b", "X", "labels"), "batch_grad"),
-                       "dW", "db")
+        got = _call(fn, W, b, X, labels, name="batch_grad", unchanged=_CLASSIFIER_ARGS)
+        dW, db = _pair("batch_grad", got, "dW", "db")
         core.check_close("dW", dW, _numeric(lambda V: mean_loss(V, b), W), rtol=1e-5, atol=1e-7,
                          factors={"N (the batch size)": 4},
                          hint="it disagrees with central finite differences of the mean loss.")
@@ -200,10 +195,7 @@ def _epoch(fn, X, y, batch_size, rng):
         return list(out)
 
     one_epoch.__name__ = getattr(fn, "__name__", "minibatches")
-    before_X, before_y = X.copy(), y.copy()
-    got = _call(one_epoch, X, y, batch_size, rng, name="minibatches")
-    core.check_unchanged("X", before_X, X)
-    core.check_unchanged("y", before_y, y)
+    got = _call(one_epoch, X, y, batch_size, rng, name="minibatches", unchanged=("X", "y"))
     if got is None:
         core.fail("`minibatches` returned None: return (or yield) the batches, one `(X_batch, y_batch)` pair each.")
     batches = []
@@ -355,10 +347,7 @@ def output_delta(fn, hidden=False):
                 _seen.append(np.array(v, dtype=np.float64, copy=True))
                 return _g(v)
 
-            before = [grad_a.copy(), z.copy(), a.copy()]
-            got = _call(fn, grad_a, z, a, spy, name="output_delta")
-            for label, b, v in zip(("grad_a", "z", "a"), before, (grad_a, z, a)):
-                core.check_unchanged(label, b, v)
+            got = _call(fn, grad_a, z, a, spy, name="output_delta", unchanged=("grad_a", "z", "a"))
             applied_to_a = any(_same(s, a, 1e-12, 0) for s in seen) and not np.allclose(a, z)
             arr = core.as_answer("output_delta", got)
             if applied_to_a or (arr.shape == expected.shape and _same(arr, grad_a * act_grad(a))
@@ -391,7 +380,7 @@ def param_grads(fn, hidden=False):
     for a_prev, delta in cases:
         n = len(a_prev)
         dW_exp, db_exp = a_prev.T @ delta, delta.sum(axis=0)
-        got = _run(fn, (a_prev, delta), ("a_prev", "delta"), "param_grads")
+        got = _call(fn, a_prev, delta, name="param_grads", unchanged=("a_prev", "delta"))
         dW, db = _pair("param_grads", got, "dW", "db")
         if n > 1 and _same(dW, dW_exp) and _same(db, delta.mean(axis=0)):
             core.fail("`param_grads` uses a mean for the biases but a sum for the weights: db is N times "
@@ -423,7 +412,7 @@ def mse_grad(fn, hidden=False):
     for pred, target in cases:
         diff = pred - target
         expected = 2.0 * diff / diff.size
-        got = _run(fn, (pred, target), ("pred", "target"), "mse_grad")
+        got = _call(fn, pred, target, name="mse_grad", unchanged=("pred", "target"))
         arr = core.as_answer("mse_grad", got)
         if diff.size > 1 and _same(arr, 2.0 * diff):
             core.fail(f"`mse_grad` drops the 1/N of the mean: it is the gradient of the summed squared error, "
