@@ -67,8 +67,10 @@ class Course:
     def _in_root(self):
         old = os.getcwd()
         os.chdir(self.root)
-        # nbgrader runs `alembic` and the kernel from PATH: make this Python's scripts visible.
-        os.environ["PATH"] = str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")
+        # nbgrader runs `alembic` and the kernel from PATH: make this Python's scripts visible (once).
+        scripts, path = str(Path(sys.executable).parent), os.environ.get("PATH", "")
+        if scripts not in path.split(os.pathsep):
+            os.environ["PATH"] = scripts + os.pathsep + path
         try:
             yield
         finally:
