@@ -56,7 +56,8 @@ def inspect_and_repair(path, release_path):
     path, found = Path(path), Inspection()
     raw = path.read_bytes()
     try:
-        data = json.loads(raw.decode("utf-8"))
+        text = raw.decode("utf-8")
+        data = json.loads(text)
     except UnicodeDecodeError as exc:
         found.fatal = f"the file is not text (UTF-8): {exc.reason} at byte {exc.start}"
         return found
@@ -67,7 +68,7 @@ def inspect_and_repair(path, release_path):
         found.fatal = "the file is JSON but not a notebook (no list of cells)"
         return found
     try:
-        nb = nbformat.reads(raw.decode("utf-8"), as_version=4)
+        nb = nbformat.reads(text, as_version=4)
     except Exception as exc:  # nbformat's errors vary by version
         found.fatal = f"the notebook cannot be read: {exc}"
         return found
