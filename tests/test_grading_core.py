@@ -125,6 +125,12 @@ def test_reload_core_undoes_a_patched_check(monkeypatch):
     assert "wrong sign" in message(core.check_close, "x", -E, E)
 
 
+def test_errors_of_a_freshly_loaded_chapter_are_the_packages_grading_error():
+    check = grading.load("layers")  # reloads core: a new GradingError class
+    with pytest.raises(grading.GradingError):
+        check.relu_backward(lambda grad_out, z: grad_out)
+
+
 def test_load_rejects_unknown_chapter():
     with pytest.raises(ValueError, match="unknown chapter 'nope'"):
         grading.load("nope")

@@ -31,6 +31,10 @@ from .core import (
 )
 from .guard import assert_untampered, call, no_reference
 
+_FROM_CORE = ("GradingError", "check_close", "check_finite", "check_scalar", "check_shape",
+              "check_unchanged", "fail", "passed")
+_FROM_GUARD = ("assert_untampered", "call", "no_reference")
+
 CHAPTERS = (
     "chain_rule",
     "dag",
@@ -43,9 +47,15 @@ CHAPTERS = (
 
 
 def reload_core():
-    """Re-read ``core`` and ``guard`` from their files, undoing any patching."""
+    """Re-read ``core`` and ``guard`` from their files, undoing any patching.
+
+    The names this package re-exports are bound again, so that
+    ``mlp.grading.GradingError`` is the class the reloaded checks raise.
+    """
     importlib.reload(core)
     importlib.reload(guard)
+    globals().update({name: getattr(core, name) for name in _FROM_CORE})
+    globals().update({name: getattr(guard, name) for name in _FROM_GUARD})
 
 
 def load(chapter):
