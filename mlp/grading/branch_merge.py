@@ -16,11 +16,6 @@ from . import core, guard
 from .core import fail
 
 
-def _close(a, b, rtol=1e-6, atol=1e-8):
-    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-    return a.shape == b.shape and bool(np.all(np.abs(a - b) <= atol + rtol * np.abs(b)))
-
-
 def _as_sequence(name, got, what):
     """The student's return value as a list, or a message saying what was expected."""
     if got is None:
@@ -82,11 +77,11 @@ def merge_backward(fn, hidden=False):
 
 def _explain_order(pieces, expected):
     """Fail if the pieces are the right arrays in a different order."""
-    if all(_close(p, e) for p, e in zip(pieces, expected)):
+    if all(core.close(p, e) for p, e in zip(pieces, expected)):
         return
     owner = []
     for p in pieces:
-        match = [j for j, e in enumerate(expected) if _close(p, e)]
+        match = [j for j, e in enumerate(expected) if core.close(p, e)]
         if not match:
             return
         owner.append(match[0])
@@ -129,7 +124,7 @@ def _merge_finite_differences(pieces, grad_out, widths):
             return np.sum(grad_out * np.concatenate(parts, axis=1))
 
         numeric = numerical_gradient(loss, xs[i])
-        if not _close(pieces[i], numeric, rtol=1e-5, atol=1e-7):
+        if not core.close(pieces[i], numeric, rtol=1e-5, atol=1e-7):
             fail(
                 f"piece {i} of `merge_backward` disagrees with finite differences of the merged "
                 "output: check which columns of grad_out belong to which input."
@@ -170,9 +165,9 @@ def branch_backward(fn, hidden=False):
                 f"side by side. The result is the gradient of the one input that was copied, so "
                 f"it has that input's shape {shape}: combine the copies' gradients into one."
             )
-        if n > 1 and not _close(got, expected):
+        if n > 1 and not core.close(got, expected):
             for k, g in enumerate(grads):
-                if _close(got, g):
+                if core.close(got, g):
                     fail(
                         f"`branch_backward` returns only one of the copies' gradients (copy {k} of "
                         f"{n}). The input reaches the loss through every copy, and each path "
@@ -189,7 +184,7 @@ def branch_backward(fn, hidden=False):
             rng = np.random.default_rng(8)
             x = rng.standard_normal(shape)
             numeric = numerical_gradient(lambda z: sum(np.sum(g * z) for g in grads), x)
-            if not _close(got, numeric, rtol=1e-5, atol=1e-7):
+            if not core.close(got, numeric, rtol=1e-5, atol=1e-7):
                 fail("`branch_backward` disagrees with finite differences of the branched loss.")
     core.passed("branch_backward", "(the copies' gradients are combined)")
 
@@ -250,42 +245,42 @@ def residual_backward(fn, hidden=False):
 
 def _explain_residual(gx, gW, gb, grad_out, x, W, z, ex, eW, eb):
     layer_only = (grad_out * (z > 0)) @ W.T
-    if not _close(gx, ex):
-        if _close(gx, layer_only):
+    if not core.close(gx, ex):
+        if core.close(gx, layer_only):
             fail(
                 "`grad_x` holds only the gradient that comes back through the layer "
                 "(Linear then ReLU): the skip connection's gradient is missing. In "
                 "y = x + f(x), x also reaches y directly."
             )
-        if _close(gx, grad_out):
+        if core.close(gx, grad_out):
             fail(
                 "`grad_x` holds only the skip connection's gradient: the gradient that flows "
                 "back through the layer path f(x) (ReLU, then Linear) is missing."
             )
-        if _close(gx, grad_out + grad_out @ W.T):
+        if core.close(gx, grad_out + grad_out @ W.T):
             fail(
                 "`grad_x` ignores the ReLU: the gradient on the layer path must be stopped "
                 "wherever the ReLU was inactive in the forward pass."
             )
-        if _close(gx, grad_out + (grad_out * (z >= 0)) @ W.T):
+        if core.close(gx, grad_out + (grad_out * (z >= 0)) @ W.T):
             fail(
                 "`grad_x` is wrong only where z = x @ W + b is exactly 0. This course takes "
                 "ReLU's derivative at 0 to be 0 (as `mlp.ReLU` and PyTorch do)."
             )
-        if _close(gx, grad_out + (grad_out * (z > 0)) @ W):
+        if core.close(gx, grad_out + (grad_out * (z > 0)) @ W):
             fail("`grad_x` uses W where its transpose belongs: check the shapes of the matrix product "
                  "on the layer path (it maps a gradient of the output back to the input).")
-    if not _close(gW, eW):
-        if _close(gW, x.T @ grad_out):
+    if not core.close(gW, eW):
+        if core.close(gW, x.T @ grad_out):
             fail("`grad_W` ignores the ReLU: W's gradient must only count the entries where the "
                  "ReLU let the signal through.")
-        if _close(gW, x.T @ (grad_out * (z >= 0))):
+        if core.close(gW, x.T @ (grad_out * (z >= 0))):
             fail("`grad_W` is wrong only where z is exactly 0: this course takes ReLU's "
                  "derivative at 0 to be 0.")
-        if _close(gW, eW + x.T @ grad_out) or _close(gW, x.T @ (ex * (z > 0))):
+        if core.close(gW, eW + x.T @ grad_out) or core.close(gW, x.T @ (ex * (z > 0))):
             fail("`grad_W` also counts the skip connection: the identity path has no weights, so "
                  "only the gradient that passes through the layer reaches W.")
-    if not _close(gb, eb) and _close(gb, grad_out.sum(axis=0)):
+    if not core.close(gb, eb) and core.close(gb, grad_out.sum(axis=0)):
         fail("`grad_b` ignores the ReLU: b's gradient must only count the entries where the "
              "ReLU let the signal through.")
 
@@ -300,7 +295,7 @@ def _residual_finite_differences(gx, gW, gb, grad_out, x, W, b):
     if np.any(np.abs(z) < 1e-5):
         return  # finite differences straddle ReLU's kink there; the exact check above decides
     for name, (got, numeric) in checks.items():
-        if not _close(got, numeric, rtol=1e-5, atol=1e-7):
+        if not core.close(got, numeric, rtol=1e-5, atol=1e-7):
             fail(f"`{name}` disagrees with finite differences of the residual block.")
 
 
@@ -369,44 +364,44 @@ def conv1d_backward(fn, hidden=False):
         if hidden:
             nx = numerical_gradient(lambda v: np.sum(grad_out * conv1d_forward(v, w)), x)
             nw = numerical_gradient(lambda v: np.sum(grad_out * conv1d_forward(x, v)), w)
-            if not (_close(gx, nx, rtol=1e-5, atol=1e-7) and _close(gw, nw, rtol=1e-5, atol=1e-7)):
+            if not (core.close(gx, nx, rtol=1e-5, atol=1e-7) and core.close(gw, nw, rtol=1e-5, atol=1e-7)):
                 fail("`conv1d_backward` disagrees with finite differences of the convolution.")
     core.passed("conv1d_backward", "(the shared kernel's gradient sums over all its uses)")
 
 
 def _explain_conv(gx, gw, grad_out, x, w, ex, ew):
     k, p = len(w), grad_out.shape[1]
-    if not _close(gw, ew):
+    if not core.close(gw, ew):
         _, aw = _conv_expected(grad_out, x, w, assign=True)
         first = (grad_out[:, :1] * x[:, :k]).sum(axis=0)
-        if _close(gw, aw):
+        if core.close(gw, aw):
             fail(
                 f"`grad_w` holds the contribution of only the last use of the kernel (position "
                 f"{p - 1}): it was assigned instead of accumulated. The same weights are used at "
                 f"all {p} positions, and every use adds to their gradient."
             )
-        if _close(gw, first):
+        if core.close(gw, first):
             fail(
                 "`grad_w` holds the contribution of only the first use of the kernel (position 0). "
                 f"The same weights are used at all {p} positions, and every use adds to their gradient."
             )
-        if _close(gw, ew[::-1]):
+        if core.close(gw, ew[::-1]):
             fail("`grad_w` is reversed: the kernel is flipped. In the forward pass w[0] multiplies "
                  "the left end of each window; its gradient must be collected in the same order.")
         per_example = [(grad_out[i:i + 1, j:j + 1] * x[i:i + 1, j:j + k]).sum(axis=0)
                        for i in (0, x.shape[0] - 1) for j in (0, p - 1)]
-        if any(_close(gw, c) for c in per_example) and p * x.shape[0] > 1:
+        if any(core.close(gw, c) for c in per_example) and p * x.shape[0] > 1:
             fail("`grad_w` holds the contribution of a single use of the kernel: its gradient "
                  "must be accumulated over all positions and all examples.")
-    if not _close(gx, ex):
+    if not core.close(gx, ex):
         ax, _ = _conv_expected(grad_out, x, w, assign=True)
         fx, _ = _conv_expected(grad_out, x, w, flip=True)
-        if _close(gx, ax):
+        if core.close(gx, ax):
             fail(
                 "`grad_x` was assigned instead of accumulated: where two windows overlap, an "
                 "input entry is used by several positions, and only the last use survived an "
                 "`=`; each use must add its share."
             )
-        if _close(gx, fx):
+        if core.close(gx, fx):
             fail("`grad_x` uses the kernel flipped: the entry x[n, i + k] was multiplied by w[k] "
                  "in the forward pass, and the same w[k] carries its gradient back.")

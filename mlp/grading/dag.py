@@ -485,10 +485,6 @@ def _central(op, values, k):
     return (op(*up) - op(*down)) / (2 * h)
 
 
-def _near(a, b, tol=1e-9):
-    return abs(a - b) <= tol * (1 + abs(b))
-
-
 def _one_primitive(fn, name, values):
     """Call the student's constructor on fresh leaves and check value, parents and locals."""
     arity, op, locals_of, call = _PRIMITIVES[name]
@@ -512,8 +508,8 @@ def _one_primitive(fn, name, values):
     except (TypeError, ValueError) as error:
         core.fail(f"the node returned by `{name}` has a `value`, `parents` or `local_grads` of the wrong kind ({error}).")
     expected_value = op(*values)
-    if not _near(value, expected_value):
-        if name == "div" and _near(value, values[1] / values[0]):
+    if not _close(value, expected_value):
+        if name == "div" and _close(value, values[1] / values[0]):
             core.fail(f"`{call}` with {shown} has the value of b / a: the numerator is the first argument.")
         core.fail(f"the value of `{call}` with {shown} is {value:.6g}; it should be {expected_value:.6g}.")
     ids = [id(p) for p in parents]
@@ -543,27 +539,28 @@ def _one_primitive(fn, name, values):
             f"for {arity} parent{'s' if arity > 1 else ''}: store exactly one per parent, in the same order."
         )
     expected = locals_of(*values)
-    if all(_near(g, e) for g, e in zip(local, expected)):
+    if all(_close(g, e) for g, e in zip(local, expected)):
         return
     numeric = [_central(op, values, k) for k in range(arity)]
-    if arity == 2 and _near(local[0], expected[1]) and _near(local[1], expected[0]) and not _near(expected[0], expected[1]):
+    swapped = arity == 2 and _close(local[0], expected[1]) and _close(local[1], expected[0])
+    if swapped and not _close(expected[0], expected[1]):
         core.fail(
             f"the local derivatives of `{call}` are swapped between the two parents: with {shown}, "
             f"`local_grads` is [{local[0]:.6g}, {local[1]:.6g}], but nudging a moves the result at a "
             f"rate of {numeric[0]:.6g} and nudging b at {numeric[1]:.6g}. Entry k belongs to `parents[k]`."
         )
     for k in range(arity):
-        if _near(local[k], expected[k]):
+        if _close(local[k], expected[k]):
             continue
         which = f"parent `{letters[k]}`" if arity == 2 else "its parent"
-        if expected[k] != 0 and _near(-local[k], expected[k]):
+        if expected[k] != 0 and _close(-local[k], expected[k]):
             extra = " (the divisor)" if name == "div" and k == 1 else ""
             core.fail(
                 f"the local derivative of `{call}` with respect to {which}{extra} has the wrong sign: "
                 f"with {shown} it is {local[k]:.6g}, but nudging {letters[k]} moves the result at a rate "
                 f"of {numeric[k]:.6g}. Ask whether the result grows or shrinks when {letters[k]} grows."
             )
-        if name == "exp" and _near(local[k], values[0]):
+        if name == "exp" and _close(local[k], values[0]):
             core.fail(
                 f"the local derivative of `{call}` equals the input a = {values[0]:.6g}; nudging a "
                 f"moves exp(a) at a rate of {numeric[k]:.6g}. Differentiate exp, do not copy its argument."
@@ -586,7 +583,7 @@ def _graph_check(div, exp, log, rng, recipe):
              for key, f in ops.items() if key in ("div", "exp", "log")}
     calls.update({key: ops[key] for key in ("add", "mul", "tanh")})
     out = build(calls, *leaves)
-    if not _near(float(out.value), plain(*values), 1e-8):
+    if not _close(float(out.value), plain(*values), 1e-8):
         core.fail(f"on the graph {label} the output value is {float(out.value):.6g}, expected {plain(*values):.6g}.")
     order = _reference_order(out)
     grads = _reference_grads(out, order)

@@ -32,8 +32,7 @@ def _parts(name, got, n, what):
 
 
 def _same(a, b):
-    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-    return a.shape == b.shape and np.allclose(a, b, rtol=1e-6, atol=1e-9)
+    return core.close(a, b, atol=1e-9)
 
 
 def _fd_agrees(name, analytic, f, x, what):
