@@ -18,11 +18,14 @@ def as_array(x, name):
 
 
 def check_matrix(x, name, width=None, owner=""):
-    """Check that ``x`` has shape (N, width); return it as an ndarray."""
+    """Check that ``x`` has shape (N, width); return it as an ndarray.
+
+    ``owner`` (a layer, or a name) starts the message; it is only formatted on failure.
+    """
     arr = as_array(x, name)
-    prefix = f"{owner}: " if owner else ""
-    want = f"(N, {width})" if width is not None else "(N, features)"
     if arr.ndim != 2 or (width is not None and arr.shape[1] != width):
+        prefix = f"{owner}: " if owner else ""
+        want = f"(N, {width})" if width is not None else "(N, features)"
         raise ValueError(f"{prefix}expected {name} of shape {want}, got {arr.shape}")
     return arr
 
@@ -30,8 +33,8 @@ def check_matrix(x, name, width=None, owner=""):
 def check_same_shape(got, expected_shape, name, owner=""):
     """Check that ``got`` has exactly ``expected_shape``; return it as an ndarray."""
     arr = as_array(got, name)
-    prefix = f"{owner}: " if owner else ""
     if arr.shape != tuple(expected_shape):
+        prefix = f"{owner}: " if owner else ""
         raise ValueError(
             f"{prefix}expected {name} of shape {tuple(expected_shape)}, got {arr.shape}"
         )

@@ -122,9 +122,9 @@ def check_gradients(obj, x, target=None, *, rng=None, eps=1e-6):
 
 def _param_gradient(layer, p, x, u, eps):
     """Central differences of ``sum(layer.forward(x) * u)`` with respect to the array ``p``."""
+    saved = p.copy()  # numerical_gradient perturbs a copy, so p holds these values between calls
 
     def loss_at(value):
-        saved = p.copy()
         p[...] = value
         try:
             return np.sum(layer.forward(x) * u)

@@ -54,7 +54,7 @@ class Linear(Layer):
 
     def forward(self, x):
         """``x`` (N, in) -> ``z`` (N, out)."""
-        x = check_matrix(x, "x", self.in_features, owner=repr(self))
+        x = check_matrix(x, "x", self.in_features, owner=self)
         self._x = x
         z = x @ self.params["W"]
         z += self.params["b"]
@@ -66,9 +66,9 @@ class Linear(Layer):
         ``input_grad=False`` skips dL/dx (returns None): the first layer of a
         network never needs it, and it costs a full matrix product.
         """
-        require_forward(self._x, repr(self))
+        require_forward(self._x, self)
         x = self._x
-        grad_out = check_same_shape(grad_out, (x.shape[0], self.out_features), "grad_out", repr(self))
+        grad_out = check_same_shape(grad_out, (x.shape[0], self.out_features), "grad_out", self)
         self.grads["W"] = x.T @ grad_out
         self.grads["b"] = grad_out.sum(axis=0)
         return grad_out @ self.params["W"].T if input_grad else None
@@ -92,8 +92,8 @@ class _Pointwise(Layer):
         return out
 
     def backward(self, grad_out):
-        require_forward(self._cache, repr(self))
-        grad_out = check_same_shape(grad_out, self._shape, "grad_out", repr(self))
+        require_forward(self._cache, self)
+        grad_out = check_same_shape(grad_out, self._shape, "grad_out", self)
         return self._backward(grad_out, self._cache)
 
 
@@ -170,12 +170,12 @@ class Branch(Layer):
         return [x] * self.n
 
     def backward(self, grads_out):
-        require_forward(self._shape, repr(self))
+        require_forward(self._shape, self)
         if len(grads_out) != self.n:
             raise ValueError(f"{self!r}: expected {self.n} gradients, got {len(grads_out)}")
         total = np.zeros(self._shape, dtype=np.result_type(*grads_out))
         for i, g in enumerate(grads_out):
-            total += check_same_shape(g, self._shape, f"grads_out[{i}]", repr(self))
+            total += check_same_shape(g, self._shape, f"grads_out[{i}]", self)
         return total
 
     def __repr__(self):
@@ -193,7 +193,7 @@ class Merge(Layer):
         self._widths = None
 
     def forward(self, xs):
-        xs = [check_matrix(x, f"xs[{i}]", owner=repr(self)) for i, x in enumerate(xs)]
+        xs = [check_matrix(x, f"xs[{i}]", owner=self) for i, x in enumerate(xs)]
         if len({x.shape[0] for x in xs}) > 1:
             raise ValueError(f"Merge(): expected inputs with the same N, got shapes {[x.shape for x in xs]}")
         self._n = xs[0].shape[0]
@@ -201,7 +201,7 @@ class Merge(Layer):
         return np.concatenate(xs, axis=1)
 
     def backward(self, grad_out):
-        require_forward(self._widths, repr(self))
-        grad_out = check_same_shape(grad_out, (self._n, sum(self._widths)), "grad_out", repr(self))
+        require_forward(self._widths, self)
+        grad_out = check_same_shape(grad_out, (self._n, sum(self._widths)), "grad_out", self)
         cuts = np.cumsum(self._widths)[:-1]
         return [g.copy() for g in np.split(grad_out, cuts, axis=1)]
