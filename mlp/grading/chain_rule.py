@@ -277,6 +277,7 @@ def _one_two_path(fn, x, y, w):
         "two_path_grad", got, expected, factors={"2 (from the square)": 2.0},
         hint="name every intermediate value, list the paths from w to L, and write one chain per path.",
     )
+    return got
 
 
 def two_path_grad(fn, hidden=False):
@@ -288,9 +289,8 @@ def two_path_grad(fn, hidden=False):
     rng = np.random.default_rng(404)
     for _ in range(6):
         x, y, w = (float(v) for v in rng.normal(0, 1.5, size=3))
-        _one_two_path(fn, x, y, w)
+        got = _one_two_path(fn, x, y, w)
         numeric = float(numerical_gradient(lambda t: (t * sigmoid(t * x) - y) ** 2, w))
-        got = float(np.asarray(_call(fn, x, y, w, name="two_path_grad"), dtype=np.float64).reshape(()))
         core.check_scalar("two_path_grad", got, numeric, rtol=1e-5, atol=1e-8)
     # x = 0 switches one path off; a large w x saturates the sigmoid.
     _one_two_path(fn, 0.0, 0.3, 1.1)
@@ -302,14 +302,15 @@ def two_path_grad(fn, hidden=False):
 
 def _one_central(fn, f, x, eps, label, *, use_default=False):
     h = 1e-5 if use_default else eps
-    expected = (f(x + h) - f(x - h)) / (2 * h)
+    up, mid, down = f(x + h), f(x), f(x - h)
+    expected = (up - down) / (2 * h)
     args = (f, x) if use_default else (f, x, eps)
     got = core.as_answer("central_difference", _call(fn, *args, name="central_difference"))
     if got.size != 1:
         core.fail(f"`central_difference` should return a single number, got an array of shape {got.shape}")
     got = float(got.reshape(()))
-    forward = (f(x + h) - f(x)) / h
-    backward = (f(x) - f(x - h)) / h
+    forward = (up - mid) / h
+    backward = (mid - down) / h
     if not np.isclose(got, expected, rtol=1e-9, atol=1e-12):
         if np.isclose(got, forward, rtol=1e-9) or np.isclose(got, backward, rtol=1e-9):
             core.fail(
