@@ -158,16 +158,16 @@ def _reference_order(output):
     return order[::-1]
 
 
-def _reference_grads(output, order, *, visit="reverse", combine="add", seed=1.0):
-    """dL/dnode for every node in ``order`` as {id: float}, without touching the nodes."""
+def _reference_grads(output, order, *, visit="reverse"):
+    """dL/dnode for every node in ``order`` as {id: float}, without touching the nodes.
+
+    ``visit="forward"`` walks the order the wrong way round, as a mistaken answer would.
+    """
     grads = {id(n): 0.0 for n in order}
-    grads[id(output)] = seed
+    grads[id(output)] = 1.0
     for node in (reversed(order) if visit == "reverse" else order):
         for p, local in zip(node.parents, node.local_grads):
-            if combine == "add":
-                grads[id(p)] += grads[id(node)] * local
-            else:
-                grads[id(p)] = grads[id(node)] * local
+            grads[id(p)] += grads[id(node)] * local
     return grads
 
 
@@ -185,7 +185,7 @@ def _name(node):
     return getattr(node, "name", "") or repr(node)
 
 
-def _one_topological_order(fn, output, all_nodes=None):
+def _one_topological_order(fn, output):
     expected = _reference_order(output)
     reachable = {id(n): n for n in expected}
     snapshot = [(n.value, list(map(id, n.parents))) for n in expected]
@@ -430,7 +430,7 @@ def _one_train(fn, rng, n_points, lr, steps):
         return
     if steps and np.allclose(got_theta, start):
         core.fail("the parameters did not move: update each parameter's `value` in place with its gradient.")
-    flipped, flipped_losses = _simulate(start, loss_at, grad_at, lr, steps, sign=-1.0)
+    flipped, _ = _simulate(start, loss_at, grad_at, lr, steps, sign=-1.0)
     if np.allclose(got_theta, flipped, rtol=1e-7, atol=1e-9):
         core.fail(
             "the loss goes up: your step moves each parameter along its gradient, which is the "
