@@ -5,26 +5,40 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: help install book chapters test test-fast bench clean
+.PHONY: help install book student chapters test test-fast bench clean
 
 help:
 	@echo "make book       install (first time) and build the book into _build/html (strict)"
 	@echo "make test       every test: pytest for mlp, nbval, nbgrader round trip, strict book build"
 	@echo "make test-fast  the quick part: mlp, grading checks and notebook layout"
 	@echo "make chapters   regenerate the student versions in chapters/ from solutions/"
+	@echo "make student    the student bundle: dist/student/ (notebooks, wheel, README) and its zip"
 	@echo "make bench      the performance benchmarks (print ratios)"
-	@echo "make clean      remove the built book and its execution cache"
+	@echo "make clean      remove the built book, its execution cache, dist/ and the served wheel and zip"
 
 install: $(VENV)/.installed
 
+# `pip install -e .` installs the student distribution (mlp and checks). The
+# instructor's package `course` is not in it, yet must import from anywhere
+# (nbval and nbgrader run kernels inside solutions/<chapter>/): a .pth file puts
+# the repository itself on the virtualenv's path. Before 0.2.0 the distribution
+# was called `mlp`; an old editable install of it is removed.
 $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	if $(BIN)/python -m pip show --quiet mlp >/dev/null 2>&1; then $(BIN)/python -m pip uninstall --quiet --yes mlp; fi
 	$(BIN)/python -m pip install --quiet -r requirements.txt -e .
+	$(BIN)/python -c 'import pathlib, sys, sysconfig; pathlib.Path(sysconfig.get_path("purelib"), "backprop_course_instructor.pth").write_text(sys.argv[1] + "\n")' "$(CURDIR)"
 	touch $@
 
+# The book serves the student wheel and the bundle's zip from _static/ (the
+# first cell of every chapter installs the wheel from there).
 book: install
+	$(BIN)/python -m course.student --static _static
 	$(BIN)/jupyter-book build . -W -n --keep-going
+
+student: install
+	$(BIN)/python -m course.student
 
 chapters: install
 	$(BIN)/python -m course release
@@ -40,4 +54,5 @@ bench: install
 	$(BIN)/python benchmarks/bench_tensor.py
 
 clean:
-	rm -rf _build
+	rm -rf _build dist
+	rm -f _static/backprop_course-*.whl _static/backprop-course-student.zip

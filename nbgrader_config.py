@@ -18,15 +18,22 @@ c.CourseDirectory.db_url = "sqlite:///gradebook.db"
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
-# Exercises run in well under a second; a cell that takes a minute is a loop that never ends.
-c.ExecutePreprocessor.timeout = 60
-c.Execute.timeout = 60
-
-# nbclient skips cells tagged `skip-execution`, the tag that keeps the book from
-# running exercise and test cells. The grader must run every cell, so it skips
-# only a tag no cell carries.
-c.Execute.skip_cells_with_tag = "nbgrader-never-skip"
-
-# A submission that prints megabytes keeps only this much in its feedback.
+# Feedback keeps at most this much of a test's output (the checks print one line).
 c.LimitOutput.max_lines = 1000
 c.LimitOutput.max_traceback = 100
+
+# Student code never runs in nbgrader's kernel: `python -m course autograde` runs each
+# submission in a bubblewrap sandbox and judges its tests outside it (course/judge.py);
+# this preprocessor writes that judgement into the test cells, where nbgrader scores it.
+# Plain `nbgrader autograde` therefore refuses to grade (see pages/for_instructors.md).
+c.Autograde.autograde_preprocessors = [
+    "course.nbgrader_hooks.TrustedVerdicts",
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+# The CSV export adds the course's columns: status (graded / failed / stale), flags, graded_at.
+c.ExportApp.plugin_class = "course.nbgrader_hooks.CsvExport"

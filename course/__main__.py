@@ -4,6 +4,7 @@ import argparse
 import sys
 
 from .pipeline import Course, summary, write_report
+from .sandbox import Limits
 
 STEPS = """steps:
   release   regenerate chapters/ (student versions) from solutions/
@@ -23,12 +24,24 @@ def main(argv=None):
     parser.add_argument("-c", "--chapter", action="append", default=[], help="only this chapter (repeatable)")
     parser.add_argument("-s", "--student", action="append", default=[], help="only this student (repeatable)")
     parser.add_argument("--root", default=".", help="course directory (default: here)")
-    parser.add_argument("--timeout", type=int, help="seconds a cell may run (default: nbgrader_config.py)")
+    parser.add_argument("--timeout", type=float, default=60.0,
+                        help="seconds one cell of the student's, or one call of a check, may run (default 60)")
+    parser.add_argument("--notebook-timeout", type=float, default=300.0,
+                        help="seconds a whole notebook may take, all cells and calls together (default 300)")
+    parser.add_argument("--memory", type=int, default=2048, help="MiB of memory per submission (default 2048)")
+    parser.add_argument("--unsafe-no-sandbox", action="store_true",
+                        help="DANGEROUS: run student code without bubblewrap, with your rights "
+                             "(only for trusted notebooks on a machine without bubblewrap)")
     parser.add_argument("--to", default="grades.csv", help="CSV file for export (default: grades.csv)")
     parser.add_argument("--report", help="also write the outcomes as JSON to this file")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
-    course = Course(args.root, timeout=args.timeout)
+    limits = Limits(call_seconds=args.timeout, notebook_seconds=args.notebook_timeout,
+                    memory_bytes=args.memory * 2**20)
+    if args.unsafe_no_sandbox:
+        print("WARNING: --unsafe-no-sandbox: student code runs WITHOUT a sandbox, with your rights.",
+              file=sys.stderr)
+    course = Course(args.root, limits=limits, unsafe_no_sandbox=args.unsafe_no_sandbox)
     progress = not args.no_progress
 
     if args.step == "release":
@@ -41,7 +54,10 @@ def main(argv=None):
     if args.step in ("feedback", "grade"):
         outcomes += course.feedback(args.chapter, args.student, progress)
     if args.step in ("export", "grade"):
-        print(f"grades written to {course.export(args.to)}")
+        try:
+            print(f"grades written to {course.export(args.to)}")
+        except (SystemExit, Exception) as exc:  # the summary below is still printed
+            print(f"export failed: {exc}", file=sys.stderr)
     if outcomes:
         print(summary(outcomes))
     if args.report:

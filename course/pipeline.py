@@ -19,6 +19,9 @@ from pathlib import Path
 
 from .submissions import inspect_and_repair
 
+MAX_NOTEBOOK_BYTES = 20 * 2**20  # a chapter with its outputs is well under 1 MB
+MAX_CELLS = 1000
+
 STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
@@ -33,16 +36,23 @@ class Outcome:
     max_score: float = 0.0
     seconds: float = 0.0
     notes: list = field(default_factory=list)
+    flags: list = field(default_factory=list)
+    content_hash: str = ""
 
 
 class Course:
     """A course directory and nbgrader's API on it."""
 
-    def __init__(self, root=".", timeout=None):
+    def __init__(self, root=".", timeout=None, limits=None, unsafe_no_sandbox=False):
+        from .sandbox import Limits
+
         self.root = Path(root).resolve()
         if not (self.root / "nbgrader_config.py").exists():
             raise SystemExit(f"expected a course directory with nbgrader_config.py, got {self.root}")
-        self.timeout = timeout
+        self.limits = limits or Limits()
+        if timeout is not None:
+            self.limits.call_seconds = float(timeout)
+        self.unsafe_no_sandbox = unsafe_no_sandbox
         self._api = None
 
     # -- nbgrader ----------------------------------------------------------
@@ -57,8 +67,6 @@ class Course:
 
                 config = PyFileConfigLoader("nbgrader_config.py", path=str(self.root)).load_config()
                 config.CourseDirectory.root = str(self.root)
-                if self.timeout is not None:
-                    config.Execute.timeout = int(self.timeout)
                 coursedir = CourseDirectory(config=config)
                 self._api = NbGraderAPI(coursedir=coursedir, config=config)
         return self._api
@@ -99,6 +107,8 @@ class Course:
                 result = self.api.generate_assignment(chapter, force=True, create=True)
                 if not result["success"]:
                     failures.append((chapter, _last_error(result)))
+                    continue
+                _prepare_release(self.root / "chapters" / chapter / f"{chapter}.ipynb")
         for chapter, why in failures:
             print(f"release failed for {chapter}: {why}", file=sys.stderr)
         return not failures
@@ -116,6 +126,10 @@ class Course:
             student, chapter = path.relative_to(inbox).parts[0], path.stem
             if ".ipynb_checkpoints" in path.parts:
                 continue
+            why = _not_collectable(inbox, path)
+            if why:
+                problems.append(Outcome(student, chapter, "skipped", notes=[why]))
+                continue
             if not STUDENT_ID.match(student):
                 problems.append(Outcome(student, chapter, "skipped", notes=[
                     "student folder names may hold only letters, digits, '.', '_' and '-'"]))
@@ -126,7 +140,12 @@ class Course:
                 continue
             dest = self.root / "submitted" / student / chapter
             dest.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(path, dest / f"{chapter}.ipynb")
+            # Copy the bytes of the regular file only (never follow a link, never keep its mode).
+            try:
+                (dest / f"{chapter}.ipynb").write_bytes(_read_regular(path))
+            except OSError as exc:
+                problems.append(Outcome(student, chapter, "skipped", notes=[f"could not read {path.name}: {exc}"]))
+                continue
             stale = dest / f"{chapter}.ipynb.orig"
             if stale.exists():
                 stale.unlink()  # from an earlier collect; this submission is new
@@ -148,39 +167,96 @@ class Course:
         return pairs
 
     def autograde(self, chapters=(), students=(), progress=True):
-        """Inspect, repair and autograde every submission; one ``Outcome`` each."""
+        """Inspect, repair, judge in a sandbox and record every submission; one ``Outcome`` each.
+
+        Each submission is judged in a fresh sandbox; whatever happens to one
+        (bad file, crash, time limit, a check that raises) is recorded for it
+        alone and the others go on.
+        """
+        from .sandbox import SandboxUnavailable, check_available
+
         pairs = self.submissions(chapters, students)
+        if not self.unsafe_no_sandbox:
+            try:
+                check_available()
+            except SandboxUnavailable as exc:
+                raise SystemExit(f"{exc}.\nGrading runs student code only inside a sandbox; to grade "
+                                 "without one anyway (trusted submissions only), pass --unsafe-no-sandbox.")
         self._ensure_released({c for _, c in pairs})
         self._backup_gradebook()
         outcomes = []
         with self._in_root():
             for student, chapter in _bar(pairs, "autograde", progress):
-                outcomes.append(self._autograde_one(student, chapter))
+                try:
+                    outcome = self._autograde_one(student, chapter)
+                except Exception as exc:  # never let one submission stop the class
+                    outcome = Outcome(student, chapter, "failed", notes=[f"grading failed: {type(exc).__name__}: {exc}"])
+                if outcome.status != "graded":
+                    with contextlib.suppress(Exception):
+                        self.records.failed(student, chapter, outcome.notes, outcome.content_hash)
+                outcomes.append(outcome)
         return outcomes
 
+    @property
+    def records(self):
+        from .records import Records
+
+        if getattr(self, "_records", None) is None:
+            self._records = Records(self.api.coursedir.db_url if hasattr(self.api.coursedir, "db_url")
+                                    else f"sqlite:///{self.root / 'gradebook.db'}")
+        return self._records
+
     def _autograde_one(self, student, chapter):
+        import hashlib
+
+        from .judge import judge
+        from .nbgrader_hooks import TrustedVerdicts
+        from .scan import flags
+
         start = time.perf_counter()
         outcome = Outcome(student, chapter, "graded")
         notebook = self.root / "submitted" / student / chapter / f"{chapter}.ipynb"
-        if not notebook.exists():
+        if not notebook.is_file() or notebook.is_symlink():
             outcome.status = "failed"
             outcome.notes.append(f"no {chapter}.ipynb in the submission folder (found: "
                                  f"{', '.join(p.name for p in notebook.parent.iterdir()) or 'nothing'})")
             return outcome
+        outcome.content_hash = hashlib.sha256(notebook.read_bytes()).hexdigest()
         found = inspect_and_repair(notebook, self.root / "chapters" / chapter / f"{chapter}.ipynb")
         outcome.notes.extend(found.notes)
         if found.fatal:
             outcome.status, outcome.notes = "failed", outcome.notes + [found.fatal]
             return outcome
-        result = self.api.autograde(chapter, student, force=True, create=True)
+        submission = json.loads(notebook.read_text())
+        source = json.loads((self.root / "solutions" / chapter / f"{chapter}.ipynb").read_text())
+        allowed = _allowed_modules(chapter)
+        judgement = judge(submission, source, chapter, allowed=allowed, limits=self.limits,
+                          unsafe_no_sandbox=self.unsafe_no_sandbox)
+        outcome.flags = flags(submission, source)
+        judgement.notes = found.notes + judgement.notes + [f"flagged for review: {f}" for f in outcome.flags]
+        TrustedVerdicts.pending[(student, chapter)] = judgement
+        try:
+            result = self.api.autograde(chapter, student, force=True, create=True)
+        finally:
+            TrustedVerdicts.pending.pop((student, chapter), None)
         outcome.seconds = time.perf_counter() - start
         if not result["success"]:
             outcome.status = "failed"
             outcome.notes.append(_last_error(result))
             return outcome
         outcome.score, outcome.max_score = self.score(student, chapter)
-        outcome.notes.extend(_timeouts(self.root / "autograded" / student / chapter / f"{chapter}.ipynb"))
+        outcome.notes = judgement.notes
+        self.records.graded(student, chapter, outcome.score, outcome.max_score, outcome.flags,
+                            outcome.notes, outcome.content_hash)
+        self._flag_in_gradebook(student, chapter, bool(outcome.flags))
         return outcome
+
+    def _flag_in_gradebook(self, student, chapter, flagged):
+        """nbgrader's own "flagged for review" mark on the submitted notebook."""
+        with self.api.gradebook as gb:
+            nb = gb.find_submission_notebook(chapter, chapter, student)
+            nb.flagged = flagged
+            gb.db.commit()
 
     def score(self, student, chapter):
         """(score, max_score) of a student's chapter from the gradebook."""
@@ -232,18 +308,54 @@ class Course:
                 src.backup(dst)
 
 
-def _timeouts(path):
+def _prepare_release(path):
+    """The student version runs anywhere: tags for Run All, the book's address in its first cell."""
+    import nbformat
+
+    from .student import prepare_release_notebook
+
+    nb = nbformat.read(str(path), as_version=4)
+    prepare_release_notebook(nb)
+    nbformat.write(nb, str(path))
+
+
+def _allowed_modules(chapter):
+    """The reference modules a chapter's answers may use (``SANDBOX_MLP`` of its checks)."""
+    import importlib
+
     try:
-        nb = json.loads(Path(path).read_text())
-    except (OSError, ValueError):
-        return []
-    notes = []
-    for cell in nb.get("cells", []):
-        for out in cell.get("outputs", []):
-            if out.get("output_type") == "error" and out.get("ename") == "CellTimeoutError":
-                gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", cell.get("id"))
-                notes.append(f"cell `{gid}` ran out of time (an endless loop?) and was interrupted")
-    return notes
+        return tuple(getattr(importlib.import_module(f"checks.{chapter}"), "SANDBOX_MLP", ()))
+    except ImportError:
+        return ()
+
+
+def _not_collectable(inbox, path):
+    """Why ``path`` cannot be collected, or "" (symlinks, folders, FIFOs, huge files)."""
+    rel = path.relative_to(inbox)
+    probe = inbox
+    for part in rel.parts:
+        probe = probe / part
+        if probe.is_symlink():
+            return f"{rel} is (or lies under) a symbolic link: only regular files are collected"
+    if not path.is_file():
+        return f"{rel} is not a regular file"
+    size = path.stat().st_size
+    if size > MAX_NOTEBOOK_BYTES:
+        return f"{rel} is {size / 2**20:.0f} MB; a notebook may be at most {MAX_NOTEBOOK_BYTES / 2**20:.0f} MB"
+    return ""
+
+
+def _read_regular(path):
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
+    try:
+        import stat
+
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(f"{path} is not a regular file")
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            return fh.read(MAX_NOTEBOOK_BYTES + 1)
+    finally:
+        os.close(fd)
 
 
 def _last_error(result):

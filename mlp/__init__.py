@@ -12,9 +12,6 @@ Only numpy is needed at run time; ``mlp.data`` uses scikit-learn's bundled
 data sets and ``mlp.plotting`` uses matplotlib, each imported on first use.
 """
 
-import sys
-import types
-
 from .autodiff import (
     Tensor,
     backpropagate,
@@ -34,21 +31,9 @@ from .optim import SGD
 __version__ = "0.1.0"
 
 
-class _Package(types.ModuleType):
-    """``mlp`` itself: its ``grading`` attribute can only ever be the real one."""
-
-    def __setattr__(self, name, value):
-        if name == "grading" and value is not sys.modules.get(f"{__name__}.grading"):
-            raise AttributeError("mlp.grading cannot be replaced: the grader relies on it")
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package
-
-
 def __getattr__(name):
     # Submodules with optional dependencies load on first use.
-    if name in ("data", "plotting", "grading"):
+    if name in ("data", "plotting"):
         import importlib
 
         return importlib.import_module(f"{__name__}.{name}")

@@ -181,26 +181,34 @@ def concatenate(tensors, axis=0):
                          f"got {shapes}") from error
 
 
-def topological_sort(root):
+def _tensor_inputs(node):
+    return [parent for _, parent in node._parents]
+
+
+def topological_sort(root, parents=_tensor_inputs):
     """The nodes under ``root``, each placed after every node that consumes it.
 
-    Iterative, so graphs of any depth work: first count each node's consumers,
-    then release a node once all of them have been placed (Kahn's algorithm).
+    ``parents(node)`` lists the nodes ``node`` is computed from, once per use;
+    by default a ``Tensor``'s inputs that carry a gradient.  Any node type
+    works: chapter 2's scalar nodes sort with ``parents=lambda n: n.parents``.
+    Nodes are told apart by identity.  Iterative, so graphs of any depth work:
+    first count each node's consumers, then release a node once all of them
+    have been placed (Kahn's algorithm).
     """
-    consumers, stack = {root: 0}, [root]
+    consumers, stack = {id(root): 0}, [root]
     while stack:
-        for _, parent in stack.pop()._parents:
-            if parent not in consumers:
-                consumers[parent] = 0
+        for parent in parents(stack.pop()):
+            if id(parent) not in consumers:
+                consumers[id(parent)] = 0
                 stack.append(parent)
-            consumers[parent] += 1
+            consumers[id(parent)] += 1
     order, ready = [], [root]
     while ready:
         node = ready.pop()
         order.append(node)
-        for _, parent in node._parents:
-            consumers[parent] -= 1
-            if consumers[parent] == 0:
+        for parent in parents(node):
+            consumers[id(parent)] -= 1
+            if consumers[id(parent)] == 0:
                 ready.append(parent)
     return order
 

@@ -1,6 +1,7 @@
 """Run a chapter's solution notebook in-process, cell by cell, for fast checks.
 
-Notebooks hold no IPython magics, so their code cells are plain Python.
+The set-up cell holds one IPython magic (``%pip``, in a branch that runs only
+where the package is missing); cells are turned into plain Python first.
 """
 
 import json
@@ -9,6 +10,8 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
+
+from course.judge import python_source  # noqa: E402  (IPython syntax to plain Python)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -46,7 +49,7 @@ def run_until(cells, stop_id, replace=None):
             if cell["cell_type"] != "code":
                 continue
             gid = grade_id(cell)
-            source = replace.get(gid, cell["source"])
+            source = python_source(replace.get(gid, cell["source"]))
             if gid == stop_id:
                 try:
                     exec(compile(source, f"<cell {gid}>", "exec"), namespace)

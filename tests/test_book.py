@@ -1,14 +1,11 @@
 """The strict book build: no warning, every page present, math local, figures drawn.
 
-Builds the book from the repository into a temporary folder with
-``jupyter-book build . -W -n --keep-going`` (warnings are errors; a cell that
-raises fails the build, see ``nb_execution_raise_on_error`` in _config.yml).
+The book is built once per session by the fixture ``book_html`` (tests/conftest.py),
+as `make book` builds it: ``jupyter-book build . -W -n --keep-going`` (warnings are
+errors; a cell that raises fails the build, see ``nb_execution_raise_on_error``).
 """
 
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
@@ -19,18 +16,9 @@ CHAPTERS = sorted(p.name for p in (ROOT / "chapters").iterdir() if (p / f"{p.nam
 PAGES = ["intro", "pages/how_to_use", "pages/appendix_cost_functions", "pages/references", "pages/for_instructors"]
 
 
-@pytest.fixture(scope="module")
-def html(tmp_path_factory):
-    out = tmp_path_factory.mktemp("book")
-    jb = Path(sys.executable).parent / "jupyter-book"
-    run = subprocess.run([str(jb), "build", str(ROOT), "--path-output", str(out), "-W", "-n", "--keep-going"],
-                         capture_output=True, text=True)
-    log = run.stdout + run.stderr
-    assert run.returncode == 0, "strict build failed:\n" + log[-5000:]
-    # Sphinx writes "file:line: WARNING: ..."; a kernel's own "WARNING |" lines are not the book's.
-    warnings = [ln for ln in log.splitlines() if "WARNING:" in ln]
-    assert not warnings, warnings[:10]
-    return out / "_build" / "html"
+@pytest.fixture
+def html(book_html):
+    return book_html  # built once per session: see tests/conftest.py
 
 
 def _page(html, name):

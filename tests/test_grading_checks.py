@@ -8,7 +8,7 @@ the same run with the answer cell replaced fails that test cell with a
 
 import pytest
 
-from mlp import grading
+from checks.core import GradingError
 from mistakes import CHAPTERS, mistakes_for
 from notebook_cells import grade_id, load_cells, run_until, solution_path
 
@@ -44,7 +44,7 @@ def test_mistake_fails_with_its_explanation(chapter, mistake):
     ids = [grade_id(c) for c in cells]
     assert mistake.exercise in ids, f"{chapter} has no answer cell {mistake.exercise!r}"
     error = run_until(cells, f"test_{mistake.exercise}", replace={mistake.exercise: mistake.code})
-    assert isinstance(error, grading.GradingError), (
+    assert isinstance(error, GradingError), (
         f"mistake {mistake.name!r} was not caught as a GradingError: {error!r}"
     )
     assert mistake.says.lower() in str(error).lower(), (

@@ -23,6 +23,9 @@ pytestmark = pytest.mark.slow
 CHAPTERS = sorted(p.name for p in (ROOT / "solutions").iterdir() if (p / f"{p.name}.ipynb").exists())
 TIMEOUT = 20  # seconds per cell in this run: the endless loop costs this much
 BAD_CHAPTER = "ch1_chain_rule"
+# Every listed mistake is graded in-process by test_grading_checks.py; here, through the
+# whole sandboxed pipeline, the first mistake of each exercise of these chapters.
+MISTAKE_CHAPTERS = ("ch1_chain_rule", "ch4_layers", "ch7_input_optimisation")
 
 
 def _load(path):
@@ -86,12 +89,12 @@ def _bad_submissions(solution):
     bad["dupcell"] = nb
     wrong = next(m.code for m in mistakes_for(BAD_CHAPTER) if m.exercise == first)
     bad["patcher"] = _with_answers(solution, {first: wrong + (
-        "\nimport numpy as np\nimport mlp.grading\n"
+        "\nimport numpy as np, builtins\n"
         "np.allclose = lambda *a, **k: True\n"
         "np.testing.assert_allclose = lambda *a, **k: None\n"
+        "builtins.isinstance = lambda *a: True\n"
         "class _Pass:\n    def __getattr__(self, name):\n        return lambda *a, **k: None\n"
-        "try:\n    mlp.grading.load = lambda name: _Pass()\nexcept AttributeError:\n    pass\n"
-        "grading = type('fake', (), {'load': staticmethod(lambda name: _Pass())})\n")})
+        "check = _Pass()\n")})
     bad["exiter"] = _with_answers(solution, {first: "import sys\nsys.exit()\n", second: "import os\nos._exit(0)\n"})
     return bad
 
@@ -112,7 +115,7 @@ def graded(tmp_path_factory):
         expected[("correct", chapter)] = {"score": total}
         _write(inbox, "blank", chapter, release)
         expected[("blank", chapter)] = {"score": 0}
-        for k, m in enumerate(_first_mistake_per_exercise(chapter)):
+        for k, m in enumerate(_first_mistake_per_exercise(chapter) if chapter in MISTAKE_CHAPTERS else []):
             student = f"mistake{k}"
             _write(inbox, student, chapter, _with_answers(solution, {m.exercise: m.code}))
             expected[(student, chapter)] = {"score": total - points[f"test_{m.exercise}"],
@@ -188,7 +191,7 @@ def test_endless_loop_is_interrupted_and_the_rest_graded(graded):
     o = _autograde_outcome(graded, "loop", BAD_CHAPTER)
     assert o["status"] == "graded"
     assert o["score"] == _total(graded) - _first_points(graded)
-    assert any("ran out of time" in n for n in o["notes"])
+    assert any("did not finish" in n for n in o["notes"])
 
 
 def test_huge_output_is_truncated_and_graded(graded):
@@ -231,7 +234,7 @@ def test_exit_calls_lose_only_their_exercises(graded):
     pts = _points(graded["solution"])
     assert o["status"] == "graded"
     assert o["score"] == _total(graded) - pts[f"test_{first}"] - pts[f"test_{second}"]
-    assert any("kills the kernel" in n for n in o["notes"])
+    assert any("stopped the notebook" in n for n in o["notes"])
 
 
 def test_unknown_chapter_is_skipped_with_a_reason(graded):

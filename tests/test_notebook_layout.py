@@ -58,17 +58,22 @@ def test_exercises_are_well_formed(path):
         assert _meta(cell).get("locked"), f"{gid} is not locked"
         assert "skip-execution" in cell["metadata"].get("tags", []), gid
         assert "### BEGIN HIDDEN TESTS" in _src(cell), f"{gid} has no hidden tests"
-        assert _src(cell).startswith('from mlp import grading\ncheck = grading.load("'), (
-            f"{gid} must start by importing mlp.grading afresh and loading its checks")
+        chapter = path.parent.name
+        assert _src(cell).startswith(f"from checks import {chapter} as check\ncheck."), (
+            f"{gid} must import its chapter's visible checks and call one")
+        assert f"from course.hidden import {chapter} as hidden\nhidden." in _src(cell), (
+            f"{gid}: the hidden part must call the instructor's checks of {chapter}")
         answer = gid.removeprefix("test_")
         assert answer in order and order.index(answer) < order.index(gid), f"{gid} has no answer cell before it"
 
 
 @pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.parent.name)
-def test_no_ipython_magics(path):
-    for cell in _nb(path)["cells"]:
-        if cell["cell_type"] == "code":
-            assert not any(line.lstrip().startswith(("%", "!")) for line in _src(cell).splitlines()), _src(cell)[:80]
+def test_only_the_setup_cell_uses_an_ipython_magic(path):
+    """The set-up cell's `%pip` installs the course package where it is missing; nothing else."""
+    code = [c for c in _nb(path)["cells"] if c["cell_type"] == "code"]
+    assert "%pip install" in _src(code[0]) and "BOOK_URL" in _src(code[0])
+    for cell in code[1:]:
+        assert not any(line.lstrip().startswith(("%", "!")) for line in _src(cell).splitlines()), _src(cell)[:80]
 
 
 def test_release_matches_what_generation_makes_of_the_sources(tmp_path):

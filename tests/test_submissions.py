@@ -6,7 +6,7 @@ import re
 import nbformat
 import pytest
 
-from course.submissions import GRADER_SKIP_TAG, inspect_and_repair
+from course.submissions import inspect_and_repair
 from notebook_cells import ROOT, grade_id
 
 CHAPTER = "ch1_chain_rule"
@@ -22,23 +22,6 @@ def _submit(tmp_path, nb):
 
 def _solution():
     return json.loads(SOLUTION.read_text())
-
-
-def test_skip_tag_matches_the_grader_configuration():
-    config = (ROOT / "nbgrader_config.py").read_text()
-    assert re.search(r'skip_cells_with_tag = "([^"]+)"', config).group(1) == GRADER_SKIP_TAG
-
-
-def test_a_test_cell_tagged_to_be_skipped_loses_the_tag(tmp_path):
-    nb = _solution()
-    test = next(c for c in nb["cells"] if (grade_id(c) or "").startswith("test_"))
-    test["metadata"]["tags"] = test["metadata"].get("tags", []) + [GRADER_SKIP_TAG]
-    path = _submit(tmp_path, nb)
-    found = inspect_and_repair(path, RELEASE)
-    repaired = nbformat.read(str(path), as_version=4)
-    assert all(GRADER_SKIP_TAG not in c.metadata.get("tags", []) for c in repaired.cells)
-    assert any("skips a cell" in n for n in found.notes)
-    assert (tmp_path / f"{CHAPTER}.ipynb.orig").exists()
 
 
 def test_a_clean_submission_is_left_as_it_is(tmp_path):

@@ -57,7 +57,7 @@ def sigmoid_grad(z):
     # ------------------------------------------------------------------ mse_grad
     Mistake(
         exercise="mse_grad",
-        name="1/N of the mean dropped (seed 000)",
+        name="1/N of the mean dropped (as in Yet another explanation of backprop)",
         says="N (the number of entries the mean runs over) times too large",
         code='''
 def mse_grad(pred, target):

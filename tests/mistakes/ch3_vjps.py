@@ -45,6 +45,15 @@ appendix_d = [((), (10, 1)), ((10, 1), (10, 1)), ((10, 1), (10, 5)), ((10, 5), (
     ),
     Mistake(
         exercise="jacobian_entries",
+        name="appendix_d with a shape written as a number",
+        says="each shape a tuple of integers",
+        code=_GOOD_COUNT + '''
+appendix_d = [((), 10), ((10, 1), (10, 1)), ((10, 1), (10, 5)),
+              ((10, 5), (10, 5)), ((10, 1), (10, 1)), ((10, 1), (10, 5))]
+''',
+    ),
+    Mistake(
+        exercise="jacobian_entries",
         name="axes counted instead of entries",
         says="not axes",
         code='''

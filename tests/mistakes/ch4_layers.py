@@ -67,7 +67,7 @@ def linear_backward(grad_out, x, W):
     # --- relu_backward ---------------------------------------------------------------------
     Mistake(
         exercise="relu_backward",
-        name="in place, seed 000 style",
+        name="in place, as in the blog post",
         says="modified its input `z` in place",
         code='''
 def relu_backward(grad_out, z):
@@ -116,7 +116,7 @@ def relu_backward(grad_out, z):
     # --- sigmoid_backward ------------------------------------------------------------------
     Mistake(
         exercise="sigmoid_backward",
-        name="derivative applied to the output (seed 000)",
+        name="derivative applied to the output, as in the blog post",
         says="applied to the output",
         code='''
 def sigmoid_backward(grad_out, z):
@@ -157,7 +157,7 @@ def sigmoid_backward(grad_out, z):
     # --- mse_loss --------------------------------------------------------------------------
     Mistake(
         exercise="mse_loss",
-        name="gradient without the 1/N of the mean (seed 000)",
+        name="gradient without the 1/N of the mean, as in the blog post",
         says="the number of entries of pred, N x out, times too large",
         code='''
 def mse_loss(pred, target):

@@ -1,4 +1,7 @@
-"""Plausible wrong answers for chapter 5 (batches and training), seed 000's bugs among them."""
+"""Plausible wrong answers for chapter 5 (batches and training).
+
+Among them the bugs of the network in the blog post *Yet another explanation of backprop*.
+"""
 
 from mistakes import Mistake
 
@@ -117,7 +120,7 @@ def batch_grad(W, b, X, labels):
     # --- minibatches ------------------------------------------------------------------------------
     Mistake(
         exercise="minibatches",
-        name="drops the last partial batch (seed 000)",
+        name="drops the last partial batch (the blog post)",
         says="2 of the 20 examples were skipped",
         code='''
 def minibatches(X, y, batch_size, rng):
@@ -171,7 +174,7 @@ def minibatches(X, y, batch_size, rng):
     # --- the bug hunt -----------------------------------------------------------------------------
     Mistake(
         exercise="relu",
-        name="in place (seed 000)",
+        name="in place (the blog post)",
         says="in place",
         code='''
 def relu(z):
@@ -199,7 +202,7 @@ def relu(z):
     ),
     Mistake(
         exercise="output_delta",
-        name="derivative applied to the output a (seed 000)",
+        name="derivative applied to the output a (the blog post)",
         says="applied to the output a",
         code='''
 def output_delta(grad_a, z, a, act_grad):
@@ -226,7 +229,7 @@ def output_delta(grad_a, z, a, act_grad):
     ),
     Mistake(
         exercise="param_grads",
-        name="mean for the biases, sum for the weights (seed 000)",
+        name="mean for the biases, sum for the weights (the blog post)",
         says="mean for the biases but a sum for the weights",
         code='''
 def param_grads(a_prev, delta):
@@ -253,7 +256,7 @@ def param_grads(a_prev, delta):
     ),
     Mistake(
         exercise="mse_grad",
-        name="drops the 1/N (seed 000)",
+        name="drops the 1/N (the blog post)",
         says="1/N",
         code='''
 def mse_grad(pred, target):
@@ -280,7 +283,7 @@ def mse_grad(pred, target):
     ),
     Mistake(
         exercise="load_regression_data",
-        name="load_boston (seed 000)",
+        name="load_boston (the blog post)",
         says="load_boston was removed",
         code='''
 def load_regression_data():

@@ -3,29 +3,38 @@
 The exercises work on the chapter's scalar nodes: objects with ``value``,
 ``parents`` (a list, repeated when an input is used twice), ``local_grads``
 (d node / d parent, one per entry of ``parents``) and ``grad``.  The checks
-build their own graphs of such nodes (random DAGs, diamonds, chains of 5,000
-nodes, a node used many times), compute the answer with a private reference
-and name this chapter's mistakes: a node placed before its parent, a node
-listed twice, recursion that overflows, a missing seed, nodes visited in
-forward order, a gradient assigned instead of accumulated on fan-out, a
-gradient step with the wrong sign, gradients not reset between steps.
-For the new primitives (``div``, ``exp``, ``log``) they name a value computed
-the wrong way round, a missing parent, parents in the wrong order or copied,
-local derivatives swapped between the parents, a partial with the wrong sign,
-and a partial that copies the input instead of differentiating.
+build their own graphs of such nodes (``Node``, ``add``, ``mul``, ``tanh``,
+``const``), compute the answer with the reference's topological sort and name
+this chapter's mistakes: a node placed before its parent, a node listed twice,
+recursion that overflows, a missing seed, nodes visited in forward order, a
+gradient assigned instead of accumulated on fan-out, a gradient step with the
+wrong sign, gradients not reset between steps.  For the new primitives
+(``div``, ``exp``, ``log``) they name a value computed the wrong way round, a
+missing parent, parents in the wrong order or copied, local derivatives
+swapped between the parents, a partial with the wrong sign, and a partial
+that copies the input instead of differentiating.
+
+Each exercise has a visible check, named like it, running one small fixed
+case, and a public ``judge_<exercise>`` function that diagnoses one case.
 """
 
 import math
 
 import numpy as np
 
+from mlp.autodiff import topological_sort
+from mlp.gradcheck import numerical_gradient
+
 from . import core, guard
+
+# The reference modules an answer of this chapter may be rebuilt from in the sandbox: none.
+SANDBOX_MLP = ()
 
 
 # --------------------------------------------------------------------------- a graph of our own
 
-class _Node:
-    """A scalar node with the attributes the chapter's ``Node`` has."""
+class Node:
+    """A scalar node with the attributes the chapter's ``Node`` has (and nothing else)."""
 
     def __init__(self, value, parents=(), local_grads=(), name=""):
         self.value = float(value)
@@ -38,131 +47,54 @@ class _Node:
         return f"Node({self.name or '?'}, value={self.value:.4g})"
 
 
-def _add(a, b, name=""):
-    return _Node(a.value + b.value, (a, b), (1.0, 1.0), name)
+def add(a, b, name=""):
+    return Node(a.value + b.value, (a, b), (1.0, 1.0), name)
 
 
-def _mul(a, b, name=""):
-    return _Node(a.value * b.value, (a, b), (b.value, a.value), name)
+def mul(a, b, name=""):
+    return Node(a.value * b.value, (a, b), (b.value, a.value), name)
 
 
-def _tanh(a, name=""):
+def tanh(a, name=""):
     t = math.tanh(a.value)
-    return _Node(t, (a,), (1.0 - t * t,), name)
+    return Node(t, (a,), (1.0 - t * t,), name)
 
 
-def _sin(a, name=""):
-    return _Node(math.sin(a.value), (a,), (math.cos(a.value),), name)
-
-
-def _const(c):
-    return _Node(c, name=f"{c:g}")
+def const(c):
+    return Node(c, name=f"{c:g}")
 
 
 def _diamond():
     """x feeds two nodes that meet again: L = (x * y) * tanh(x) + y."""
-    x, y = _Node(1.5, name="x"), _Node(-0.8, name="y")
-    a = _mul(x, y, "a")
-    b = _tanh(x, "b")
-    c = _mul(a, b, "c")
-    out = _add(c, y, "L")
-    return out, [x, y, a, b, c, out]
+    x, y = Node(1.5, name="x"), Node(-0.8, name="y")
+    a = mul(x, y, "a")
+    b = tanh(x, "b")
+    c = mul(a, b, "c")
+    return add(c, y, "L")
 
 
-def _random_dag(rng, n_leaves, n_ops, tag="n"):
-    """A random DAG of scalar ops; returns (output, nodes, rebuild) where
-    ``rebuild(leaf_values)`` recomputes the output value (for finite differences)."""
-    leaves = [_Node(rng.normal(0, 0.8), name=f"{tag}{i}") for i in range(n_leaves)]
-    nodes, recipe = list(leaves), []
-    for k in range(n_ops):
-        op = rng.choice(["add", "mul", "tanh", "sin", "square"])
-        # Prefer recent nodes so the graph is deep, but reuse old ones for fan-out.
-        i = int(len(nodes) - 1 - min(rng.geometric(0.35) - 1, len(nodes) - 1))
-        j = int(rng.integers(len(nodes)))
-        name = f"{tag}{len(nodes)}"
-        a, b = nodes[i], nodes[j]
-        if op == "add":
-            node = _add(a, b, name)
-        elif op == "mul":
-            node = _mul(a, b, name)
-        elif op == "tanh":
-            node = _tanh(a, name)
-        elif op == "sin":
-            node = _sin(a, name)
-        else:
-            node = _mul(a, a, name)
-        recipe.append((op, i, j))
-        nodes.append(node)
-    # Combine every dangling node so the whole graph feeds one output.
-    used = {id(p) for n in nodes for p in n.parents}
-    dangling = [k for k, n in enumerate(nodes) if id(n) not in used]
-    out = nodes[dangling[0]]
-    for k in dangling[1:]:
-        out = _add(out, nodes[k], f"{tag}{len(nodes)}")
-        recipe.append(("add", nodes.index(out.parents[0]), k))
-        nodes.append(out)
-
-    def rebuild(leaf_values):
-        vals = list(leaf_values)
-        for op, i, j in recipe:
-            a, b = vals[i], vals[j]
-            vals.append({"add": a + b, "mul": a * b, "tanh": math.tanh(a),
-                         "sin": math.sin(a), "square": a * a}[op])
-        return vals[-1]
-
-    return out, nodes, rebuild
+def _name(node):
+    return getattr(node, "name", "") or repr(node)
 
 
-def _chain(n, tag="c"):
-    """x -> tanh -> * 0.9 -> tanh ... : n nodes in a line (deep enough to break recursion)."""
-    x = _Node(0.7, name=f"{tag}0")
-    node, nodes = x, [x]
-    for k in range(1, n):
-        node = _tanh(node, f"{tag}{k}") if k % 2 else _mul(node, _const(1.01), f"{tag}{k}")
-        nodes.append(node)
-    return node, nodes
-
-
-def _many_uses(n_uses):
-    """One node x used ``n_uses`` times: L = x*x + x + x*x + x + ... (fan-out of n_uses)."""
-    x = _Node(0.6, name="x")
-    out = _mul(x, x, "s1")
-    for k in range(2, n_uses):
-        out = _add(out, x if k % 2 else _mul(x, x, f"sq{k}"), f"s{k}")
-    return out, x
+def _parents(node):
+    return node.parents
 
 
 # --------------------------------------------------------------------------- reference
 
-def _reference_order(output):
-    """Parents before children, iterative: count children, release when all placed."""
-    seen, stack, pending = {id(output): output}, [output], {}
-    while stack:
-        node = stack.pop()
-        for p in node.parents:
-            if id(p) not in seen:
-                seen[id(p)] = p
-                stack.append(p)
-    children = {k: 0 for k in seen}
-    for node in seen.values():
-        for p in set(map(id, node.parents)):
-            children[p] += 1
-    order, ready = [], [output]
-    while ready:
-        node = ready.pop()
-        order.append(node)
-        for p in {id(p): p for p in node.parents}.values():
-            children[id(p)] -= 1
-            if children[id(p)] == 0:
-                ready.append(p)
-    return order[::-1]
+def reference_order(output):
+    """Every node under ``output``, parents before children (the reference's sort, reversed)."""
+    return topological_sort(output, parents=_parents)[::-1]
 
 
-def _reference_grads(output, order, *, visit="reverse"):
+def reference_grads(output, order=None, *, visit="reverse"):
     """dL/dnode for every node in ``order`` as {id: float}, without touching the nodes.
 
-    ``visit="forward"`` walks the order the wrong way round, as a mistaken answer would.
+    ``order`` defaults to ``reference_order(output)``.  ``visit="forward"`` walks
+    the order the wrong way round, as a mistaken answer would.
     """
+    order = reference_order(output) if order is None else order
     grads = {id(n): 0.0 for n in order}
     grads[id(output)] = 1.0
     for node in (reversed(order) if visit == "reverse" else order):
@@ -171,28 +103,29 @@ def _reference_grads(output, order, *, visit="reverse"):
     return grads
 
 
-def _reference_backprop(loss):
+def reference_backprop(loss):
     """The engine's backprop for ``train``: add dL/dnode into every node's ``grad``."""
-    order = _reference_order(loss)
-    grads = _reference_grads(loss, order)
+    order = reference_order(loss)
+    grads = reference_grads(loss, order)
     for node in order:
         node.grad += grads[id(node)]
 
 
+def _overflowed_the_stack(error):
+    return "RecursionError" in str(error)
+
+
 # --------------------------------------------------------------------------- topological_order
 
-def _name(node):
-    return getattr(node, "name", "") or repr(node)
-
-
-def _one_topological_order(fn, output):
-    expected = _reference_order(output)
+def judge_topological_order(fn, output):
+    """Run ``topological_order(output)`` and name what is wrong with the order it returns."""
+    expected = reference_order(output)
     reachable = {id(n): n for n in expected}
     snapshot = [(n.value, list(map(id, n.parents))) for n in expected]
     try:
         got = guard.call(fn, output, name="topological_order")
     except core.GradingError as error:
-        if "RecursionError" in str(error):
+        if _overflowed_the_stack(error):
             core.fail(
                 f"`topological_order` hit Python's recursion limit on a chain of {len(expected)} "
                 "nodes: a recursive depth-first search needs one stack frame per node. Keep the "
@@ -238,42 +171,32 @@ def _one_topological_order(fn, output):
                 )
 
 
-def topological_order(fn, hidden=False):
-    """Check ``topological_order(output)``: every reachable node once, each after its parents."""
-    if not hidden:
-        out, _ = _diamond()
-        _one_topological_order(fn, out)
-        core.passed("topological_order", "on L = (x * y) * tanh(x) + y")
-        return
-    single = _Node(2.0, name="lonely")
-    _one_topological_order(fn, single)
-    out, _ = _many_uses(30)
-    _one_topological_order(fn, out)
-    for seed in range(8):
-        rng = np.random.default_rng(1000 + seed)
-        out, _, _ = _random_dag(rng, int(rng.integers(1, 5)), int(rng.integers(3, 40)))
-        _one_topological_order(fn, out)
-    out, _ = _chain(5000)
-    _one_topological_order(fn, out)
-    core.passed("topological_order", "the hidden tests: random DAGs, fan-out, a chain of 5,000 nodes")
+def topological_order(fn):
+    """Visible check of ``topological_order(output)``: every reachable node once, each after its parents."""
+    judge_topological_order(fn, _diamond())
+    core.passed("topological_order", "on L = (x * y) * tanh(x) + y")
 
 
 # --------------------------------------------------------------------------- backward
 
-def _close(a, b, tol=1e-9):
-    return abs(a - b) <= tol * (1 + abs(b))
+def _near(a, b, tol=1e-9):
+    return core.close(a, b, rtol=tol, atol=tol)
 
 
-def _one_backward(fn, output, fd=None):
-    order = _reference_order(output)
+def judge_backward(fn, output):
+    """Run ``backward(output, order)`` on a fresh graph and name what is wrong.
+
+    Returns the gradients the answer left in the nodes, as {id(node): float}.
+    """
+    order = reference_order(output)
     for node in order:
         node.grad = 0.0
     snapshot = [(n.value, list(n.local_grads)) for n in order]
-    expected = _reference_grads(output, order)
+    expected = reference_grads(output, order)
     try:
         guard.call(fn, output, list(order), name="backward")
     except core.GradingError as error:
-        if "RecursionError" in str(error):
+        if _overflowed_the_stack(error):
             core.fail(
                 f"`backward` hit Python's recursion limit on a chain of {len(order)} nodes: "
                 "loop over the given order instead of calling a function once per node."
@@ -289,23 +212,21 @@ def _one_backward(fn, output, fd=None):
             core.fail(f"the `grad` of node `{_name(node)}` should be a number, got {type(node.grad).__name__}")
         if not math.isfinite(got[id(node)]):
             core.fail(f"the `grad` of node `{_name(node)}` is {got[id(node)]}: something overflowed.")
-    if all(_close(got[k], expected[k]) for k in expected):
-        if fd is not None:
-            fd(got)
-        return
+    if all(_near(got[k], expected[k]) for k in expected):
+        return got
     if all(g == 0.0 for g in got.values()):
         core.fail(
             "every `grad` is still 0 after `backward`: the output was never seeded. The "
             "gradient of the output with respect to itself, dL/dL, is 1: set it before "
             "pushing anything to the parents."
         )
-    if not _close(got[id(output)], 1.0):
+    if not _near(got[id(output)], 1.0):
         core.fail(
             f"the output's own `grad` is {got[id(output)]:.6g}; it should be dL/dL = 1 "
             "(the seed every other gradient is built from)."
         )
-    forward = _reference_grads(output, order, visit="forward")
-    if all(_close(got[k], forward[k]) for k in expected):
+    forward = reference_grads(output, order, visit="forward")
+    if all(_near(got[k], forward[k]) for k in expected):
         core.fail(
             "your `backward` visits the nodes in forward order (leaves first). A node's "
             "gradient is complete only after all its children have pushed their share, so "
@@ -320,9 +241,9 @@ def _one_backward(fn, output, fd=None):
         if node is output:
             continue
         shares = [got[id(c)] * local for c, local in children[id(node)]]
-        if _close(got[id(node)], sum(shares), 1e-7):
+        if _near(got[id(node)], sum(shares), 1e-7):
             continue
-        if len(shares) >= 2 and any(_close(got[id(node)], s, 1e-7) for s in shares):
+        if len(shares) >= 2 and any(_near(got[id(node)], s, 1e-7) for s in shares):
             core.fail(
                 f"node `{_name(node)}` is used {len(shares)} times, but its `grad` equals the "
                 "contribution of one path only: it was assigned instead of accumulated. Each "
@@ -334,43 +255,13 @@ def _one_backward(fn, output, fd=None):
             "times the local derivative) and that all of it arrives."
         )
     core.check_close("grad", [got[id(n)] for n in order], [expected[id(n)] for n in order])
+    return got
 
 
-def _finite_differences(leaves, rebuild):
-    def check(got):
-        base = [leaf.value for leaf in leaves]
-        for k, leaf in enumerate(leaves):
-            h = 1e-6
-            up, down = list(base), list(base)
-            up[k] += h
-            down[k] -= h
-            numeric = (rebuild(up) - rebuild(down)) / (2 * h)
-            if abs(got[id(leaf)] - numeric) > 1e-5 * (1 + abs(numeric)):
-                core.fail(
-                    f"the `grad` of leaf `{leaf.name}` is {got[id(leaf)]:.6g}, but nudging it "
-                    f"changes the output at a rate of {numeric:.6g} (finite differences)."
-                )
-    return check
-
-
-def backward(fn, hidden=False):
-    """Check ``backward(output, order)``: dL/dnode added into every node's ``grad``."""
-    if not hidden:
-        out, _ = _diamond()
-        _one_backward(fn, out)
-        core.passed("backward", "on L = (x * y) * tanh(x) + y")
-        return
-    _one_backward(fn, _Node(3.0, name="alone"))
-    out, _ = _many_uses(25)
-    _one_backward(fn, out)
-    for seed in range(8):
-        rng = np.random.default_rng(2000 + seed)
-        n_leaves = int(rng.integers(1, 5))
-        out, nodes, rebuild = _random_dag(rng, n_leaves, int(rng.integers(3, 40)))
-        _one_backward(fn, out, fd=_finite_differences(nodes[:n_leaves], rebuild))
-    out, _ = _chain(5000)
-    _one_backward(fn, out)
-    core.passed("backward", "the hidden tests: random DAGs with finite differences, fan-out, 5,000 nodes")
+def backward(fn):
+    """Visible check of ``backward(output, order)``: dL/dnode added into every node's ``grad``."""
+    judge_backward(fn, _diamond())
+    core.passed("backward", "on L = (x * y) * tanh(x) + y")
 
 
 # --------------------------------------------------------------------------- train
@@ -379,14 +270,14 @@ def _line_model(rng, n_points):
     """Least squares for y = w * x + b on a few points; the loss uses w and b n_points times."""
     xs = rng.normal(0, 1, n_points)
     ys = 1.5 * xs - 0.5 + rng.normal(0, 0.1, n_points)
-    w, b = _Node(rng.normal(), name="w"), _Node(rng.normal(), name="b")
+    w, b = Node(rng.normal(), name="w"), Node(rng.normal(), name="b")
 
     def loss_fn():
-        total = _const(0.0)
+        total = const(0.0)
         for x, y in zip(xs, ys):
-            err = _add(_add(_mul(w, _const(x)), b), _const(-y))
-            total = _add(total, _mul(err, err))
-        return _mul(total, _const(1.0 / n_points), "L")
+            err = add(add(mul(w, const(x)), b), const(-y))
+            total = add(total, mul(err, err))
+        return mul(total, const(1.0 / n_points), "L")
 
     def loss_at(wv, bv):
         return float(np.mean((wv * xs + bv - ys) ** 2))
@@ -420,30 +311,38 @@ def _as_losses(got, steps):
     return np.array(values)
 
 
-def _one_train(fn, rng, n_points, lr, steps):
+def _same_run(a, b):
+    return core.close(a, b, rtol=1e-7, atol=1e-9)
+
+
+def judge_train(fn, rng, n_points, lr, steps):
+    """Run ``train`` on a line fitted to ``n_points`` random points and name what is wrong."""
     params, loss_fn, loss_at, grad_at = _line_model(rng, n_points)
     start = [p.value for p in params]
     theta, losses = _simulate(start, loss_at, grad_at, lr, steps)
-    got = _as_losses(guard.call(fn, params, loss_fn, _reference_backprop, lr, steps, name="train"), steps)
+    # ``reference_backprop`` sorts with the reference, on the student's behalf: allowed.
+    got = guard.call(fn, params, loss_fn, reference_backprop, lr, steps, name="train",
+                     allow=("mlp.autodiff.topological_sort",))
+    got = _as_losses(got, steps)
     got_theta = np.array([p.value for p in params])
-    if np.allclose(got_theta, theta, rtol=1e-7, atol=1e-9) and np.allclose(got, losses, rtol=1e-7, atol=1e-9):
+    if _same_run(got_theta, theta) and _same_run(got, losses):
         return
-    if steps and np.allclose(got_theta, start):
+    if steps and core.close(got_theta, start, rtol=1e-5):
         core.fail("the parameters did not move: update each parameter's `value` in place with its gradient.")
     flipped, _ = _simulate(start, loss_at, grad_at, lr, steps, sign=-1.0)
-    if np.allclose(got_theta, flipped, rtol=1e-7, atol=1e-9):
+    if _same_run(got_theta, flipped):
         core.fail(
             "the loss goes up: your step moves each parameter along its gradient, which is the "
             "direction in which the loss grows. Check the sign of the update."
         )
     stale, _ = _simulate(start, loss_at, grad_at, lr, steps, reset=False)
-    if steps > 1 and np.allclose(got_theta, stale, rtol=1e-7, atol=1e-9):
+    if steps > 1 and _same_run(got_theta, stale):
         core.fail(
             "the gradients were not reset between steps: `backprop` adds into `grad`, so "
             "without setting each parameter's `grad` back to 0 every step uses the sum of all "
             "earlier gradients too."
         )
-    if not np.allclose(got, losses, rtol=1e-7, atol=1e-9):
+    if not _same_run(got, losses):
         core.check_close("the losses returned by train", got, losses,
                          hint="record the loss of each step before that step's update.")
     core.check_close("the parameters after train", got_theta, theta,
@@ -451,24 +350,15 @@ def _one_train(fn, rng, n_points, lr, steps):
                      hint="each step: reset, build the loss, backprop, then move every parameter.")
 
 
-def train(fn, hidden=False):
-    """Check ``train(params, loss_fn, backprop, lr, steps)``: plain gradient descent on nodes."""
-    if not hidden:
-        _one_train(fn, np.random.default_rng(5), n_points=4, lr=0.1, steps=5)
-        core.passed("train", "on a line fitted to 4 points, 5 steps")
-        return
-    _one_train(fn, np.random.default_rng(6), n_points=1, lr=0.05, steps=1)
-    _one_train(fn, np.random.default_rng(7), n_points=3, lr=0.2, steps=0)
-    for seed in range(4):
-        rng = np.random.default_rng(3000 + seed)
-        _one_train(fn, rng, n_points=int(rng.integers(2, 8)), lr=float(rng.uniform(0.01, 0.3)),
-                   steps=int(rng.integers(2, 12)))
-    core.passed("train", "the hidden tests: random data, one step, zero steps, learning rates")
+def train(fn):
+    """Visible check of ``train(params, loss_fn, backprop, lr, steps)``: plain gradient descent on nodes."""
+    judge_train(fn, np.random.default_rng(5), n_points=4, lr=0.1, steps=5)
+    core.passed("train", "on a line fitted to 4 points, 5 steps")
 
 
 # --------------------------------------------------------------------------- primitives (div, exp, log)
 
-_PRIMITIVES = {
+PRIMITIVES = {
     # name: (arity, value, [d value / d parent_k], how to write the call)
     "div": (2, lambda a, b: a / b, lambda a, b: [1.0 / b, -a / (b * b)], "div(a, b)"),
     "exp": (1, math.exp, lambda a: [math.exp(a)], "exp(a)"),
@@ -476,20 +366,22 @@ _PRIMITIVES = {
 }
 
 
-def _central(op, values, k):
-    """d op / d (argument k) at ``values`` by central differences in float64."""
+def _rate(op, values, k):
+    """d op / d (argument k) at ``values`` by central differences, with a step that fits the value."""
     h = 1e-6 * min(1.0, abs(values[k])) if values[k] else 1e-6
-    up, down = list(values), list(values)
-    up[k] += h
-    down[k] -= h
-    return (op(*up) - op(*down)) / (2 * h)
+
+    def along_k(t):
+        return op(*values[:k], float(t), *values[k + 1:])
+
+    return float(numerical_gradient(along_k, values[k], eps=h))
 
 
-def _one_primitive(fn, name, values):
-    """Call the student's constructor on fresh leaves and check value, parents and locals."""
-    arity, op, locals_of, call = _PRIMITIVES[name]
+def judge_primitive(fn, name, values):
+    """Call the student's constructor ``name`` on fresh leaves holding ``values``; check value,
+    parents and local derivatives."""
+    arity, op, locals_of, call = PRIMITIVES[name]
     letters = "ab"[:arity]
-    leaves = [_Node(v, name=letters[k]) for k, v in enumerate(values)]
+    leaves = [Node(v, name=letters[k]) for k, v in enumerate(values)]
     shown = ", ".join(f"{letter} = {v:.6g}" for letter, v in zip(letters, values))
     got = guard.call(fn, *leaves, name=name)
     if any(leaf.value != v or leaf.grad != 0.0 or leaf.parents for leaf, v in zip(leaves, values)):
@@ -508,8 +400,8 @@ def _one_primitive(fn, name, values):
     except (TypeError, ValueError) as error:
         core.fail(f"the node returned by `{name}` has a `value`, `parents` or `local_grads` of the wrong kind ({error}).")
     expected_value = op(*values)
-    if not _close(value, expected_value):
-        if name == "div" and _close(value, values[1] / values[0]):
+    if not _near(value, expected_value):
+        if name == "div" and _near(value, values[1] / values[0]):
             core.fail(f"`{call}` with {shown} has the value of b / a: the numerator is the first argument.")
         core.fail(f"the value of `{call}` with {shown} is {value:.6g}; it should be {expected_value:.6g}.")
     ids = [id(p) for p in parents]
@@ -539,28 +431,28 @@ def _one_primitive(fn, name, values):
             f"for {arity} parent{'s' if arity > 1 else ''}: store exactly one per parent, in the same order."
         )
     expected = locals_of(*values)
-    if all(_close(g, e) for g, e in zip(local, expected)):
+    if all(_near(g, e) for g, e in zip(local, expected)):
         return
-    numeric = [_central(op, values, k) for k in range(arity)]
-    swapped = arity == 2 and _close(local[0], expected[1]) and _close(local[1], expected[0])
-    if swapped and not _close(expected[0], expected[1]):
+    numeric = [_rate(op, values, k) for k in range(arity)]
+    swapped = arity == 2 and _near(local[0], expected[1]) and _near(local[1], expected[0])
+    if swapped and not _near(expected[0], expected[1]):
         core.fail(
             f"the local derivatives of `{call}` are swapped between the two parents: with {shown}, "
             f"`local_grads` is [{local[0]:.6g}, {local[1]:.6g}], but nudging a moves the result at a "
             f"rate of {numeric[0]:.6g} and nudging b at {numeric[1]:.6g}. Entry k belongs to `parents[k]`."
         )
     for k in range(arity):
-        if _close(local[k], expected[k]):
+        if _near(local[k], expected[k]):
             continue
         which = f"parent `{letters[k]}`" if arity == 2 else "its parent"
-        if expected[k] != 0 and _close(-local[k], expected[k]):
+        if expected[k] != 0 and _near(-local[k], expected[k]):
             extra = " (the divisor)" if name == "div" and k == 1 else ""
             core.fail(
                 f"the local derivative of `{call}` with respect to {which}{extra} has the wrong sign: "
                 f"with {shown} it is {local[k]:.6g}, but nudging {letters[k]} moves the result at a rate "
                 f"of {numeric[k]:.6g}. Ask whether the result grows or shrinks when {letters[k]} grows."
             )
-        if name == "exp" and _close(local[k], values[0]):
+        if name == "exp" and _near(local[k], values[0]):
             core.fail(
                 f"the local derivative of `{call}` equals the input a = {values[0]:.6g}; nudging a "
                 f"moves exp(a) at a rate of {numeric[k]:.6g}. Differentiate exp, do not copy its argument."
@@ -572,65 +464,10 @@ def _one_primitive(fn, name, values):
         )
 
 
-def _graph_check(div, exp, log, rng, recipe):
-    """Build a small graph mixing the student's nodes with ours; compare leaf grads with
-    central differences of the same formula in plain float64."""
-    build, plain, nvars, label = recipe
-    values = [float(v) for v in rng.uniform(0.4, 2.0, nvars)]
-    leaves = [_Node(v, name="xyz"[k]) for k, v in enumerate(values)]
-    ops = {"div": div, "exp": exp, "log": log, "add": _add, "mul": _mul, "tanh": _tanh}
-    calls = {key: (lambda f, key=key: (lambda *args: guard.call(f, *args, name=key)))(f)
-             for key, f in ops.items() if key in ("div", "exp", "log")}
-    calls.update({key: ops[key] for key in ("add", "mul", "tanh")})
-    out = build(calls, *leaves)
-    if not _close(float(out.value), plain(*values), 1e-8):
-        core.fail(f"on the graph {label} the output value is {float(out.value):.6g}, expected {plain(*values):.6g}.")
-    order = _reference_order(out)
-    grads = _reference_grads(out, order)
-    for k, leaf in enumerate(leaves):
-        numeric = _central(plain, values, k)
-        got = grads.get(id(leaf), 0.0)
-        if abs(got - numeric) > 1e-5 * (1 + abs(numeric)):
-            core.fail(
-                f"on the graph {label}, backpropagating through your nodes gives dL/d{leaf.name} = "
-                f"{got:.6g}, but nudging {leaf.name} changes L at a rate of {numeric:.6g}."
-            )
-
-
-_GRAPHS = [
-    (lambda o, x, y: o["div"](x, x), lambda x, y: x / x, 2, "L = div(x, x)"),
-    (lambda o, x, y: o["exp"](o["log"](x)), lambda x, y: math.exp(math.log(x)), 2, "L = exp(log(x))"),
-    (lambda o, x, y: o["add"](o["div"](o["exp"](x), y), o["mul"](o["log"](y), x)),
-     lambda x, y: math.exp(x) / y + math.log(y) * x, 2, "L = exp(x) / y + log(y) x"),
-    (lambda o, x, y, z: o["div"](o["tanh"](o["mul"](x, y)), o["add"](o["exp"](z), x)),
-     lambda x, y, z: math.tanh(x * y) / (math.exp(z) + x), 3, "L = tanh(x y) / (exp(z) + x)"),
-    (lambda o, x, y: o["log"](o["div"](o["exp"](x), o["mul"](y, y))),
-     lambda x, y: math.log(math.exp(x) / (y * y)), 2, "L = log(exp(x) / y²)"),
-]
-
-
-def primitives(div, exp, log, hidden=False):
-    """Check the node constructors ``div(a, b)``, ``exp(a)`` and ``log(a)``: value, parents
-    (the inputs themselves, in order) and one local derivative per parent."""
-    if not hidden:
-        _one_primitive(div, "div", [3.0, -1.5])
-        _one_primitive(exp, "exp", [0.5])
-        _one_primitive(log, "log", [2.0])
-        core.passed("primitives", "div(3, -1.5), exp(0.5) and log(2)")
-        return
-    rng = np.random.default_rng(4000)
-    for _ in range(6):
-        a = float(rng.normal(0, 3))
-        b = float(rng.choice([-1, 1]) * 10 ** rng.uniform(-2, 2))
-        _one_primitive(div, "div", [a, b])
-        _one_primitive(exp, "exp", [float(rng.uniform(-5, 5))])
-        _one_primitive(log, "log", [float(10 ** rng.uniform(-3, 3))])
-    _one_primitive(div, "div", [0.0, 2.5])      # a zero numerator: the b-partial is 0
-    _one_primitive(div, "div", [1e-3, 1e-3])
-    _one_primitive(exp, "exp", [-40.0])
-    _one_primitive(exp, "exp", [25.0])
-    _one_primitive(log, "log", [1.0])           # value 0
-    _one_primitive(log, "log", [1e-6])
-    for k, recipe in enumerate(_GRAPHS):
-        _graph_check(div, exp, log, np.random.default_rng(4100 + k), recipe)
-    core.passed("primitives", "the hidden tests: random values, extremes, and small graphs against finite differences")
+def primitives(div, exp, log):
+    """Visible check of the node constructors ``div(a, b)``, ``exp(a)`` and ``log(a)``: value,
+    parents (the inputs themselves, in order) and one local derivative per parent."""
+    judge_primitive(div, "div", [3.0, -1.5])
+    judge_primitive(exp, "exp", [0.5])
+    judge_primitive(log, "log", [2.0])
+    core.passed("primitives", "div(3, -1.5), exp(0.5) and log(2)")

@@ -164,6 +164,17 @@ def check_finite(name, got, context=""):
     return got
 
 
+def pair(name, got, first, second):
+    """The student's pair ``(first, second)`` as two float64 arrays, or a message saying why not.
+
+    Tuples and lists both count (a tuple may come back from the sandbox as a list).
+    """
+    if not isinstance(got, (tuple, list)) or len(got) != 2:
+        kind = type(got).__name__ + (f" of length {len(got)}" if isinstance(got, (tuple, list)) else "")
+        fail(f"`{name}` should return a pair `({first}, {second})`, got {kind}.")
+    return as_answer(first, got[0]), as_answer(second, got[1])
+
+
 def passed(name, what=""):
     """Print one short line saying the check passed."""
     print(f"ok: `{name}` passed{(' ' + what) if what else ''}.")
