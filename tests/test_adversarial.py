@@ -1,0 +1,68 @@
+"""Attacks a clever student could try, graded through the sandbox (``course.judge``).
+
+Each attack is chapter 1's blank release plus the attack's code in a cell of
+the student's own; none may earn a point, and none may touch the course folder.
+"""
+
+import json
+import re
+import time
+
+import pytest
+
+from course.judge import judge
+from course.sandbox import Limits
+from notebook_cells import ROOT
+
+CHAPTER = "ch1_chain_rule"
+SOURCE = json.loads((ROOT / "solutions" / CHAPTER / f"{CHAPTER}.ipynb").read_text())
+RELEASE = json.loads((ROOT / "chapters" / CHAPTER / f"{CHAPTER}.ipynb").read_text())
+SOLUTION_CODE = "".join(c["source"] if isinstance(c["source"], str) else "".join(c["source"])
+                        for c in SOURCE["cells"] if c.get("metadata", {}).get("nbgrader", {}).get("solution"))
+
+ATTACKS = {
+    "reads the solutions": f"exec(open({str(ROOT / 'solutions' / CHAPTER / (CHAPTER + '.ipynb'))!r}).read())",
+    "imports the hidden checks": "from course.hidden import ch1_chain_rule as h",
+    "patches numpy": "import numpy as np\nnp.allclose = lambda *a, **k: True\nnp.abs = np.zeros_like",
+    "meta_path finder": ("import sys\nclass F:\n    def find_spec(self, name, path, target=None):\n"
+                         "        return None\nsys.meta_path.insert(0, F())"),
+    "kills its parent": "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)",
+    "writes into the course": f"open({str(ROOT / 'mlp' / 'pwned.py')!r}, 'w').write('x')",
+    "leaves a process behind": ("import subprocess, sys\nsubprocess.Popen([sys.executable, '-c', "
+                                "'import time; time.sleep(600)'])"),
+    "prints 50 MB": "print('x' * 50_000_000)",
+    "copies the reference by path": "import glob\nprint(glob.glob('/work/**/layers.py', recursive=True))",
+}
+
+
+def _with_cell(source):
+    nb = json.loads(json.dumps(RELEASE))
+    nb["cells"].append({"cell_type": "code", "id": "attack01", "metadata": {}, "outputs": [],
+                        "execution_count": None, "source": source})
+    return nb
+
+
+@pytest.mark.parametrize("name", sorted(ATTACKS))
+def test_attack_earns_no_point_and_leaves_the_course_alone(name):
+    before = sorted(p.name for p in (ROOT / "mlp").iterdir())
+    result = judge(_with_cell(ATTACKS[name]), SOURCE, CHAPTER, limits=Limits(call_seconds=10, notebook_seconds=60))
+    assert [v.grade_id for v in result.verdicts if v.passed] == [], result.notes
+    assert sorted(p.name for p in (ROOT / "mlp").iterdir()) == before
+
+
+def test_a_correct_answer_survives_an_attack_in_another_cell():
+    nb = json.loads(json.dumps(SOURCE))
+    nb["cells"].append({"cell_type": "code", "id": "attack02", "metadata": {}, "outputs": [],
+                        "execution_count": None, "source": ATTACKS["kills its parent"]})
+    result = judge(nb, SOURCE, CHAPTER, limits=Limits(call_seconds=10, notebook_seconds=60))
+    assert all(v.passed for v in result.verdicts), [(v.grade_id, v.evalue) for v in result.verdicts]
+
+
+def test_no_process_is_left_behind():
+    judge(_with_cell(ATTACKS["leaves a process behind"]), SOURCE, CHAPTER,
+          limits=Limits(call_seconds=10, notebook_seconds=60))
+    time.sleep(0.5)
+    import subprocess
+
+    ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
+    assert not re.search(r"time\.sleep\(600\)", ps), "a process of the sandbox outlived it"
