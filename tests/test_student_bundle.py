@@ -187,3 +187,10 @@ def test_prepare_release_notebook_tags_exercises_and_stamps_the_address():
 
     with pytest.raises(ValueError, match="BACKPROP_BOOK_URL"):
         student.prepare_release_notebook({"cells": [_cell("import numpy as np")]}, "https://book.example")
+
+
+def test_pages_name_this_version_of_the_wheel():
+    """The book's pages link to the wheel the build serves, not to an older version's."""
+    for page in ("pages/how_to_use.md", "pages/for_instructors.md", "README.md"):
+        names = set(re.findall(r"backprop_course-[\w.]+?-py3-none-any\.whl", (ROOT / page).read_text()))
+        assert names <= {student.wheel_name(ROOT)}, f"{page} names {sorted(names)}"
