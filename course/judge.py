@@ -156,6 +156,9 @@ def _needed_demos(own_sources, demos):
     return needed
 
 
+MAX_RESTARTS = 5
+
+
 class _Runs:
     """The sandbox of one notebook, started again (without the culprit) when a cell kills it.
 
@@ -186,6 +189,12 @@ class _Runs:
             culprit = self._load()
             if culprit is None:
                 return self.session
+            if culprit == 0 or len(self.skipped) >= MAX_RESTARTS:
+                # The set-up cell itself, or cell after cell, stops the sandbox: give up on this notebook.
+                self.notes.append("the notebook could not be run in the sandbox; no test was graded")
+                self.sandbox.stop()
+                self.deadline = 0
+                return None
             self.skipped.add(culprit)
 
     def _load(self):

@@ -285,11 +285,13 @@ class Sandbox:
             exe = bwrap_path()
             if exe is None:
                 raise SandboxUnavailable("bubblewrap (bwrap) is not installed: apt-get install bubblewrap")
+            # /tmp first: Python or its packages may live under /tmp (a clone there), and
+            # binds made after the empty /tmp is mounted are laid on top of it.
             cmd = [exe, "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
+                   "--size", str(self.limits.tmp_bytes), "--tmpfs", "/tmp",
                    *_system_binds(), *_python_binds(),
                    "--ro-bind", str(lib), "/sandbox/lib",
                    "--proc", "/proc", "--dev", "/dev",
-                   "--size", str(self.limits.tmp_bytes), "--tmpfs", "/tmp",
                    "--chdir", "/tmp", "--hostname", "sandbox",
                    "--", _python_executable(), "-I", "-c", boot]
         self.cgroup = _Cgroup(self.limits)
