@@ -22,7 +22,6 @@ The grader holds the expected results, on the other side of the sandbox.
 """
 
 import contextlib
-import importlib
 import io
 import os
 import sys
@@ -72,7 +71,7 @@ class _NoIPython:
         return refuse
 
 
-def _python_source(source):
+def python_source(source):
     """The cell as plain Python: IPython's syntax (``%pip``, ``!ls``) turned into calls."""
     if not any(line.lstrip().startswith(_MAGIC_PREFIXES) for line in source.splitlines()):
         return source
@@ -81,18 +80,6 @@ def _python_source(source):
     except ImportError:
         return source
     return TransformerManager().transform_cell(source)
-
-
-def _resolve_class(name):
-    """The reference's own class for ``mlp.module:Class`` when the sandbox has that module."""
-    module, _, qualname = name.partition(":")
-    if not (module == "mlp" or module.startswith("mlp.")) or "." in qualname or not qualname:
-        return None
-    try:
-        cls = getattr(importlib.import_module(module), qualname)
-    except Exception:  # not available in this sandbox: the object arrives as plain attributes
-        return None
-    return cls if isinstance(cls, type) else None
 
 
 def _error(exc):
@@ -104,7 +91,7 @@ class Runner:
 
     def __init__(self, channel):
         self.channel = channel
-        self.table = wire.Table("s", resolve_class=_resolve_class, make_callable=self._remote_function)
+        self.table = wire.Table("s", resolve_class=wire.reference_class, make_callable=self._remote_function)
         self.namespace = {"__name__": "__main__", "get_ipython": _NoIPython}
         self.active = []  # arguments of the calls now running, mirrored at each callback
 
@@ -129,7 +116,7 @@ class Runner:
         for cell in message.get("cells", []):
             label, start, error = str(cell.get("label")), time.perf_counter(), None
             try:
-                code = compile(_python_source(str(cell.get("source", ""))), f"<cell {label}>", "exec")
+                code = compile(python_source(str(cell.get("source", ""))), f"<cell {label}>", "exec")
                 exec(code, self.namespace)
             except BaseException as exc:  # noqa: B036 - a student's sys.exit() is only an error here
                 error = _error(exc)
@@ -232,7 +219,6 @@ def main():
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)
     sys.stdin = io.StringIO()
-    sys.stdout = sys.stderr = io.StringIO()
     _Sink.install()
     Runner(_Channel(fd_in, fd_out)).serve()
 

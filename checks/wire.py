@@ -274,6 +274,25 @@ class Table:
         return gen
 
 
+def reference_class(name):
+    """The reference's own class for ``"mlp.module:Class"``, if this side has it; else None.
+
+    Only plain classes of ``mlp`` are rebuilt as themselves (their instances are
+    made with ``__new__``, so no code of theirs runs); anything else arrives as
+    a ``RemoteObject`` with its attributes.
+    """
+    import importlib
+
+    module, _, qualname = name.partition(":")
+    if not (module == "mlp" or module.startswith("mlp.")) or "." in qualname or not qualname:
+        return None
+    try:
+        cls = getattr(importlib.import_module(module), qualname)
+    except Exception:  # not available on this side: plain attributes instead
+        return None
+    return cls if isinstance(cls, type) and cls.__module__.startswith("mlp") else None
+
+
 class RemoteFunction:
     """A callable of the other side; calling it is a round trip over the wire."""
 

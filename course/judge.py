@@ -22,6 +22,7 @@ import time
 from dataclasses import dataclass, field
 
 from checks.core import GradingError
+from checks.runner import python_source
 
 from .sandbox import Limits, RemoteError, Sandbox, SandboxStopped, Session
 
@@ -62,15 +63,6 @@ def is_answer(cell):
 def source_of(cell):
     src = cell.get("source", "")
     return "".join(src) if isinstance(src, list) else str(src)
-
-
-def python_source(source):
-    """The cell as plain Python (IPython's ``%magic`` lines turned into calls)."""
-    if not any(line.lstrip().startswith(("%", "!")) for line in source.splitlines()):
-        return source
-    from IPython.core.inputtransformer2 import TransformerManager
-
-    return TransformerManager().transform_cell(source)
 
 
 def names(source):
@@ -171,6 +163,7 @@ class _Runs:
         self.cells, self.allowed, self.limits, self.unsafe, self.notes = cells, allowed, limits, unsafe, notes
         self.deadline = time.monotonic() + limits.notebook_seconds
         self.skipped = set()
+        self.starts = 0
         self.sandbox = self.session = None
 
     def current(self):
@@ -186,6 +179,7 @@ class _Runs:
             limits = Limits(**{**vars(self.limits), "notebook_seconds": left})
             self.sandbox = Sandbox(allowed=self.allowed, limits=limits, unsafe_no_sandbox=self.unsafe)
             self.session = Session(self.sandbox)
+            self.starts += 1
             culprit = self._load()
             if culprit is None:
                 return self.session
@@ -199,7 +193,7 @@ class _Runs:
 
     def _load(self):
         """Load the cells one by one; the index of a cell that stopped the sandbox, or None."""
-        first = not self.skipped and len(self.notes) == 0
+        first = self.starts == 1  # a restart loads the same cells again: report their errors once
         for i, cell in enumerate(self.cells):
             if i in self.skipped:
                 continue

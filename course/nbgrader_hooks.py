@@ -14,7 +14,6 @@ autograde`` would, it refuses: student code is never executed here.
 
 import csv
 
-
 import nbformat
 from nbconvert.preprocessors import Preprocessor
 from nbgrader.plugins import CsvExportPlugin
