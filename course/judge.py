@@ -87,9 +87,20 @@ def program(submission, source):
     released = {c.get("id"): c for c in source.get("cells", []) if c.get("cell_type") == "code"}
     stubs, rest, demos, notes = [], [], [], []
     setup = None
+    tests_seen = []  # (grade id, names it reads) of the test cells met so far
     for cell in submission.get("cells", []):
-        if cell.get("cell_type") != "code" or is_test(cell):
+        if cell.get("cell_type") == "code" and is_test(cell):
+            tests_seen.append((str(nbgrader_meta(cell).get("grade_id")), names(source_of(cell))[1]))
             continue
+        if cell.get("cell_type") != "code":
+            continue
+        if is_answer(cell):
+            bound = names(source_of(cell))[0]
+            for test_id, used in tests_seen:
+                if used & bound:
+                    notes.append(f"test cell `{test_id}` stood above its answer "
+                                 f"`{nbgrader_meta(cell).get('grade_id')}`; tests run after all of your "
+                                 "cells, so your answer as it stands at the end of the notebook was graded")
         meta = nbgrader_meta(cell)
         text = source_of(cell)
         if is_answer(cell):
@@ -198,7 +209,9 @@ class _Runs:
             if i in self.skipped:
                 continue
             try:
-                (result,) = self.session.load([cell]) or [{}]
+                # The set-up cell is the chapter's own (imports): it gets the longer set-up limit.
+                seconds = max(self.limits.call_seconds, self.limits.setup_seconds) if i == 0 else None
+                (result,) = self.session.load([cell], seconds=seconds) or [{}]
             except (SandboxStopped, ValueError) as exc:
                 if time.monotonic() >= self.deadline - 1:
                     self.notes.append(f"grading stopped: {exc}")

@@ -231,7 +231,7 @@ class Course:
         allowed = _allowed_modules(chapter)
         judgement = judge(submission, source, chapter, allowed=allowed, limits=self.limits,
                           unsafe_no_sandbox=self.unsafe_no_sandbox)
-        outcome.flags = flags(submission, source)
+        outcome.flags = flags(submission, source) + _reference_use(judgement)
         judgement.notes = found.notes + judgement.notes + [f"flagged for review: {f}" for f in outcome.flags]
         TrustedVerdicts.pending[(student, chapter)] = judgement
         try:
@@ -268,6 +268,10 @@ class Course:
         problems = []
         with self._in_root():
             for student, chapter in _bar(self.submissions(chapters, students), "feedback", progress):
+                record = self.records.get(student, chapter)
+                if record and record["status"] == "failed":
+                    _write_stale_feedback(self.root / "feedback" / student / chapter / f"{chapter}.html", record)
+                    continue
                 if not (self.root / "autograded" / student / chapter).exists():
                     continue
                 result = self.api.generate_feedback(chapter, student, force=True)
@@ -316,6 +320,40 @@ def _prepare_release(path):
     nb = nbformat.read(str(path), as_version=4)
     prepare_release_notebook(nb)
     nbformat.write(nb, str(path))
+
+
+def _reference_use(judgement):
+    """Flags for tests whose answer reached for the reference inside the sandbox (the second check)."""
+    return [f"test `{v.grade_id}`: the answer reached for the reference implementation while graded"
+            for v in judgement.verdicts
+            if not v.passed and ("uses the reference implementation" in v.evalue
+                                 or "calls the reference implementation" in v.evalue)]
+
+
+def _write_stale_feedback(path, record):
+    """The feedback of a submission whose latest attempt failed: why, and what still stands.
+
+    An earlier feedback page is kept beside it as ``<chapter>.previous.html``; the
+    page itself never shows an old score as if it were the current one.
+    """
+    import html
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    previous = path.with_name(path.stem + ".previous.html")
+    if path.exists() and "course-stale-feedback" not in path.read_text(errors="replace"):
+        path.replace(previous)
+    if record.get("graded_at"):
+        standing = (f"<p>The last submission that could be graded scored {record['score']:g} of "
+                    f"{record['max_score']:g} (graded {html.escape(record['graded_at'])}); that grade stands "
+                    f"until this one is fixed. Its feedback is in <code>{html.escape(previous.name)}</code>.</p>")
+    else:
+        standing = "<p>No earlier submission of yours was graded.</p>"
+    reasons = "".join(f"<li>{html.escape(str(n))}</li>" for n in record.get("notes", []))
+    path.write_text(
+        "<!DOCTYPE html>\n<html><head><meta charset='utf-8'><title>Not graded</title></head>"
+        "<body class='course-stale-feedback'>"
+        f"<h1>Your latest submission could not be graded</h1><p>Attempted {html.escape(record['attempted_at'])}.</p>"
+        f"<ul>{reasons}</ul>{standing}</body></html>\n")
 
 
 def _allowed_modules(chapter):

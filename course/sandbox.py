@@ -45,6 +45,7 @@ class Limits:
 
     notebook_seconds: float = 300.0  # the whole run: load and every call
     call_seconds: float = 60.0  # one cell of the student's, or one call of a check
+    setup_seconds: float = 120.0  # the chapter's own set-up cell (imports), at least call_seconds
     memory_bytes: int = 2 * 2**30
     processes: int = 64
     message_bytes: int = 64 * 2**20  # one reply from the sandbox
@@ -389,10 +390,13 @@ class Session:
         self.table = wire.Table("g", resolve_class=wire.reference_class)
         self.calls = 0
 
-    def load(self, cells):
-        """Run ``cells`` ([{"label", "source"}]) in the sandbox; their errors, one per cell."""
+    def load(self, cells, seconds=None):
+        """Run ``cells`` ([{"label", "source"}]) in the sandbox; their errors, one per cell.
+
+        ``seconds`` bounds the whole load (default: the per-call limit for each cell).
+        """
         self.sandbox.send({"op": "load", "cells": cells})
-        seconds = self.sandbox.limits.call_seconds * max(1, len(cells))
+        seconds = seconds or self.sandbox.limits.call_seconds * max(1, len(cells))
         reply = self.sandbox.receive(seconds)
         return reply.get("cells", []) if isinstance(reply.get("cells"), list) else []
 
