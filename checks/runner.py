@@ -152,7 +152,7 @@ class Runner:
         reply = {}
         try:
             with self._given(given), no_reference(allow):
-                result = fn(*args, **kwargs)
+                result = _materialised(fn(*args, **kwargs))
             reply = {"op": "return", "value": (result, args, kwargs)}
         except BaseException as exc:  # noqa: B036 - SystemExit from an answer is the answer's error
             reply = {"op": "raise", **_error(exc), "value": (None, args, kwargs)}
@@ -236,3 +236,26 @@ class _Sink(io.StringIO):
 
 if __name__ == "__main__":
     main()
+
+
+MAX_ITEMS = 1_000_000
+
+
+def _materialised(result):
+    """A generator or iterator result as the list it yields (run here, under the reference guard).
+
+    Answers such as ``minibatches`` may ``yield`` instead of returning a list, as
+    they could at home, where the visible check takes ``list()`` of them. Only
+    data crosses the wire, so the items are drawn here, at most ``MAX_ITEMS``.
+    """
+    import itertools
+    import types
+
+    if isinstance(result, (types.GeneratorType, map, filter, zip, enumerate, itertools.islice)) or (
+            hasattr(result, "__next__") and hasattr(result, "__iter__")
+            and not isinstance(result, (str, bytes, list, tuple, dict))):
+        items = list(itertools.islice(result, MAX_ITEMS + 1))
+        if len(items) > MAX_ITEMS:
+            raise ValueError(f"the answer's iterator yielded more than {MAX_ITEMS} items")
+        return items
+    return result

@@ -66,3 +66,22 @@ def test_no_process_is_left_behind():
 
     ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
     assert not re.search(r"time\.sleep\(600\)", ps), "a process of the sandbox outlived it"
+
+
+def test_an_answer_that_yields_is_graded_like_one_that_returns_a_list():
+    from course.pipeline import _allowed_modules
+
+    chapter = "ch5_training"
+    source = json.loads((ROOT / "solutions" / chapter / f"{chapter}.ipynb").read_text())
+    nb = json.loads(json.dumps(source))
+    for cell in nb["cells"]:
+        if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == "minibatches":
+            cell["source"] = ("def minibatches(X, y, batch_size, rng):\n"
+                              "    order = rng.permutation(len(X))\n"
+                              "    for start in range(0, len(X), batch_size):\n"
+                              "        idx = order[start:start + batch_size]\n"
+                              "        yield X[idx], y[idx]\n")
+    result = judge(nb, source, chapter, allowed=_allowed_modules(chapter),
+                   limits=Limits(call_seconds=30, notebook_seconds=120))
+    verdicts = {v.grade_id: v for v in result.verdicts}
+    assert verdicts["test_minibatches"].passed, verdicts["test_minibatches"].evalue
