@@ -127,7 +127,7 @@ class Course:
                 continue
             why = _not_collectable(inbox, path)
             if why:
-                problems.append(Outcome(student, chapter, "skipped", notes=[why]))
+                problems.append(self._refused(student, chapter, why, known))
                 continue
             if not STUDENT_ID.match(student):
                 problems.append(Outcome(student, chapter, "skipped", notes=[
@@ -138,19 +138,44 @@ class Course:
                     f"no chapter called {chapter!r}; expected one of: {', '.join(sorted(known))}"]))
                 continue
             dest = self.root / "submitted" / student / chapter
-            dest.mkdir(parents=True, exist_ok=True)
             # Copy the bytes of the regular file only (never follow a link, never keep its mode).
             try:
-                (dest / f"{chapter}.ipynb").write_bytes(_read_regular(path))
+                data = _read_regular(path)
             except OSError as exc:
-                problems.append(Outcome(student, chapter, "skipped", notes=[f"could not read {path.name}: {exc}"]))
+                problems.append(self._refused(student, chapter, f"could not read {path.name}: {exc}", known))
                 continue
+            cells = _cell_count(data)
+            if cells > MAX_CELLS:
+                problems.append(self._refused(student, chapter, f"{path.relative_to(inbox)} has {cells} cells; "
+                                              f"a notebook may have at most {MAX_CELLS}", known))
+                continue
+            dest.mkdir(parents=True, exist_ok=True)
+            (dest / f"{chapter}.ipynb").write_bytes(data)
             stale = dest / f"{chapter}.ipynb.orig"
             if stale.exists():
                 stale.unlink()  # from an earlier collect; this submission is new
             count += 1
         print(f"collected {count} submission(s); {len(problems)} skipped")
         return problems
+
+    def _refused(self, student, chapter, why, known):
+        """The outcome of a file not collected; a resubmission's refusal is recorded, never hidden.
+
+        When the student had handed in this chapter before, the earlier file is
+        moved aside (``<chapter>.ipynb.previous``) so that it is not graded again
+        as if it were the latest, and the entry is marked failed: the export shows
+        the score it keeps as stale, and the feedback says why.
+        """
+        outcome = Outcome(student, chapter, "skipped", notes=[why])
+        if not STUDENT_ID.match(student) or chapter not in known:
+            return outcome
+        old = self.root / "submitted" / student / chapter / f"{chapter}.ipynb"
+        if old.is_file() and not old.is_symlink():
+            old.replace(old.with_name(old.name + ".previous"))
+            with self._in_root():
+                self.records.failed(student, chapter, [f"your latest file was not collected: {why}"], "")
+            outcome.notes.append("an earlier submission was graded; its score is kept and shown as stale")
+        return outcome
 
     def submissions(self, chapters=(), students=()):
         """(student, chapter) pairs found in ``submitted/``."""
@@ -217,6 +242,10 @@ class Course:
         notebook = self.root / "submitted" / student / chapter / f"{chapter}.ipynb"
         if not notebook.is_file() or notebook.is_symlink():
             outcome.status = "failed"
+            record = self.records.get(student, chapter)
+            if record and record["status"] == "failed" and notebook.with_name(notebook.name + ".previous").exists():
+                outcome.notes.extend(record["notes"])  # refused at collect: keep the reason
+                return outcome
             outcome.notes.append(f"no {chapter}.ipynb in the submission folder (found: "
                                  f"{', '.join(p.name for p in notebook.parent.iterdir()) or 'nothing'})")
             return outcome
@@ -393,6 +422,15 @@ def _read_regular(path):
             return fh.read(MAX_NOTEBOOK_BYTES + 1)
     finally:
         os.close(fd)
+
+
+def _cell_count(data):
+    """How many cells a notebook's bytes hold (0 if they are not a notebook: autograde says why)."""
+    try:
+        cells = json.loads(data).get("cells")
+    except (ValueError, AttributeError):
+        return 0
+    return len(cells) if isinstance(cells, list) else 0
 
 
 def _last_error(result):

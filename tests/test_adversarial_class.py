@@ -470,13 +470,18 @@ def runs(tmp_path_factory):
     _structural(inbox, course)
     _careless(inbox)
     _write(inbox, "regrader", SOLUTION)
+    _write(inbox, "resubmitter", SOLUTION)
     course_before = _tree_digest(course, skip=("inbox",))
     repo_before = _repo_digest()
     second = _grade(course, inbox)
     # A failed regrade: the regrader's next file is broken.
     inbox2 = course / "inbox2"
     _write(inbox2, "regrader", '{"cells": [ not json')
-    third = _grade(course, inbox2, "-s", "regrader", report="report2.json")
+    too_many = json.loads(json.dumps(SOLUTION))  # refused at collect: more than 1,000 cells
+    too_many["cells"] += [{"cell_type": "markdown", "id": f"m{k:07d}", "metadata": {}, "source": "."}
+                          for k in range(1000)]
+    _write(inbox2, "resubmitter", too_many)
+    third = _grade(course, inbox2, "-s", "regrader", "-s", "resubmitter", report="report2.json")
     listener.close()
     return {"base": base, "course": course, "first": first, "second": second, "third": third,
             "course_before": course_before, "repo_before": repo_before,
@@ -599,16 +604,19 @@ def test_code_tricks_are_flagged_in_gradebook_and_csv(runs):
     assert "alice" not in flagged | recorded
 
 
-def test_a_failed_regrade_is_marked_stale_not_shown_as_current(runs):
+@pytest.mark.parametrize("student, why", [("regrader", "not valid JSON"), ("resubmitter", "at most 1000")])
+def test_a_failed_regrade_is_marked_stale_not_shown_as_current(runs, student, why):
     assert runs["third"].returncode == 0, runs["third"].stderr[-2000:]
-    rows = [r for r in _csv_rows(runs["course"]) if r["student_id"] == "regrader"]
+    rows = [r for r in _csv_rows(runs["course"]) if r["student_id"] == student]
     assert len(rows) == 1 and rows[0]["status"].startswith("stale"), rows
+    assert float(rows[0]["score"]) == TOTAL  # the score kept, marked stale
     with sqlite3.connect(runs["course"] / "gradebook.db") as con:
-        status, = con.execute("select status from course_grading where student = 'regrader'").fetchone()
-    assert status == "failed"
-    page = _feedback_bytes(runs["course"], "regrader").decode()
-    assert "could not be graded" in page and "not valid JSON" in page and "that grade stands" in page
-    assert (runs["course"] / "feedback" / "regrader" / CHAPTER / f"{CHAPTER}.previous.html").exists()
+        status, notes = con.execute("select status, notes from course_grading where student = ?",
+                                    (student,)).fetchone()
+    assert status == "failed" and why in notes
+    page = _feedback_bytes(runs["course"], student).decode()
+    assert "could not be graded" in page and why in page and "that grade stands" in page
+    assert (runs["course"] / "feedback" / student / CHAPTER / f"{CHAPTER}.previous.html").exists()
     assert _cell_scores(runs["course"], "alice") == _cell_scores(runs["base"], "alice")
 
 
