@@ -5,13 +5,14 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: help install book student chapters test test-fast bench clean
+.PHONY: help install book pdf student chapters test test-fast bench clean
 
 help:
 	@echo "make book       install (first time) and build the book into _build/html (strict)"
 	@echo "make test       every test: pytest for mlp, nbval, nbgrader round trip, strict book build"
 	@echo "make test-fast  the quick part: mlp, grading checks and notebook layout"
 	@echo "make chapters   regenerate the student versions in chapters/ from solutions/"
+	@echo "make pdf        the whole book as one PDF, _build/pdf/backprop-course.pdf (offline, Debian's chromium)"
 	@echo "make student    the student bundle: dist/student/ (notebooks, wheel, README) and its zip"
 	@echo "make bench      the performance benchmarks (print ratios)"
 	@echo "make clean      remove the built book, its execution cache, dist/ and the served wheel and zip"
@@ -36,6 +37,20 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 book: install
 	$(BIN)/python -m course.student --static _static
 	$(BIN)/jupyter-book build . -W -n --keep-going
+
+# The PDF: the book as one page (the same executed notebooks, from jupyter-cache),
+# printed by headless Chromium once MathJax has typeset; nothing is downloaded.
+# It is also served from the book, as _static/backprop-course.pdf.
+CHROMIUM ?= chromium
+pdf: book
+	$(BIN)/jupyter-book build . --builder singlehtml -W -n --keep-going
+	mkdir -p _build/pdf
+	$(CHROMIUM) --headless --no-sandbox --disable-gpu --disable-background-networking \
+		--disable-component-update --disable-sync --no-first-run --user-data-dir=$(CURDIR)/_build/pdf/.chromium \
+		--virtual-time-budget=30000 --no-pdf-header-footer \
+		--print-to-pdf=_build/pdf/backprop-course.pdf file://$(CURDIR)/_build/singlehtml/intro.html
+	rm -rf _build/pdf/.chromium
+	cp _build/pdf/backprop-course.pdf _build/html/_static/
 
 student: install
 	$(BIN)/python -m course.student
