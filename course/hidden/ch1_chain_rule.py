@@ -5,6 +5,13 @@ prediction, a saturated sigmoid, a path switched off, other functions and
 steps for the central difference, and central differences in float64 as an
 independent witness.  Each case is judged by the visible module's
 ``judge_*`` functions, so the feedback names the same mistakes.
+
+The first four exercises ask for a derivative worked out by hand.  Each ends
+with ``_by_hand``: the answer must agree with the exact derivative to about
+eleven digits (relative 1e-11, absolute 1e-14) at moderate inputs.  Any
+formula does that easily (its error is near 1e-15), while a finite difference,
+even with the best step, is off by about 1e-10 or more: a numerical
+derivative scores nothing in these exercises, as the chapter says.
 """
 
 import numpy as np
@@ -13,6 +20,30 @@ from checks import ch1_chain_rule as visible
 from checks import core
 from mlp.gradcheck import numerical_gradient
 from mlp.layers import sigmoid
+
+
+BY_HAND_RTOL, BY_HAND_ATOL = 1e-11, 1e-14
+
+
+def _by_hand(name, got, exact):
+    """Fail an answer that is right only to finite-difference accuracy (see the module's docstring)."""
+    got, exact = np.asarray(got, dtype=np.float64), np.asarray(exact, dtype=np.float64)
+    if core.close(got, exact, rtol=BY_HAND_RTOL, atol=BY_HAND_ATOL):
+        return
+    worst = float(np.max(np.abs(got - exact) / (np.abs(exact) + 1e-300)))
+    if got.shape != exact.shape or not worst < 1e-4:  # not near at all: the usual checks' business
+        core.check_close(name, got, exact, rtol=1e-6, atol=1e-9)
+    core.fail(
+        f"`{name}` agrees with the exact derivative only to a relative error of {worst:.1e}, "
+        "the accuracy of a finite difference; a formula worked out by hand is exact to about 1e-15. "
+        "This exercise asks for the derivative by hand: a numerical derivative scores nothing here "
+        "(use `central_difference` to check your formula, not to replace it)."
+    )
+
+
+def _sigmoid_prime_exact(z):
+    e = np.exp(-np.abs(z))
+    return e / (1.0 + e) ** 2
 
 
 def sigmoid_grad(fn):
@@ -28,6 +59,8 @@ def sigmoid_grad(fn):
     got = visible.judge_sigmoid_grad(fn, z)
     numeric = numerical_gradient(lambda t: np.sum(sigmoid(t)), z)
     core.check_close("sigmoid_grad(z)", got, numeric, rtol=1e-6, atol=1e-9)
+    z = rng.uniform(-4, 4, size=9)
+    _by_hand("sigmoid_grad", visible.judge_sigmoid_grad(fn, z), _sigmoid_prime_exact(z))
     core.passed("sigmoid_grad", "the hidden tests: random shapes, z = +-1000, finite differences")
 
 
@@ -45,6 +78,7 @@ def mse_grad(fn):
     numeric = numerical_gradient(lambda p: np.mean((p - target) ** 2), pred)
     core.check_close("mse_grad(pred, target)", got, numeric, rtol=1e-6, atol=1e-9,
                      factors={visible.MSE_FACTOR: pred.size})
+    _by_hand("mse_grad", got, 2.0 * (pred - target) / pred.size)
     core.passed("mse_grad", "the hidden tests: random shapes, a batch of one, finite differences")
 
 
@@ -63,6 +97,15 @@ def tiny_net_grads(fn):
     visible.judge_tiny_net_grads(fn, 2.0, 1.0, 20.0, 0.0, 1.5, -0.5)
     a1 = float(sigmoid(np.float64(0.7 * 1.2 + 0.1)))
     visible.judge_tiny_net_grads(fn, 1.2, 1.3 * a1 + 0.4, 0.7, 0.1, 1.3, 0.4)
+    for _ in range(3):
+        x, y, w1, b1, w2, b2 = (float(v) for v in rng.normal(0, 1, size=6))
+        got = visible.judge_tiny_net_grads(fn, x, y, w1, b1, w2, b2)
+        a1 = 1.0 / (1.0 + np.exp(-(w1 * x + b1)))
+        d2 = 2.0 * (w2 * a1 + b2 - y)
+        d1 = d2 * w2 * float(_sigmoid_prime_exact(w1 * x + b1))
+        exact = {"w1": d1 * x, "b1": d1, "w2": d2 * a1, "b2": d2}
+        _by_hand("tiny_net_grads", [got[k] for k in visible.TINY_NET_KEYS],
+                 [exact[k] for k in visible.TINY_NET_KEYS])
     core.passed("tiny_net_grads", "the hidden tests: random values, a saturated sigmoid, finite differences")
 
 
@@ -77,6 +120,13 @@ def two_path_grad(fn):
     # x = 0 switches one path off; a large w x saturates the sigmoid.
     visible.judge_two_path_grad(fn, 0.0, 0.3, 1.1)
     visible.judge_two_path_grad(fn, 3.0, -0.5, 12.0)
+    for _ in range(3):
+        x, y, w = (float(v) for v in rng.normal(0, 1, size=3))
+        z1 = w * x
+        a1 = 1.0 / (1.0 + np.exp(-z1))
+        delta = 2.0 * (w * a1 - y)
+        exact = delta * a1 + delta * w * float(_sigmoid_prime_exact(z1)) * x
+        _by_hand("two_path_grad", visible.judge_two_path_grad(fn, x, y, w), exact)
     core.passed("two_path_grad", "the hidden tests: random values, one path switched off, finite differences")
 
 

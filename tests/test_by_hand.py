@@ -1,0 +1,111 @@
+"""Chapter 1's derive-by-hand exercises: a formula scores, a numerical derivative does not.
+
+The hidden checks ask for about eleven digits at moderate inputs
+(``course.hidden.ch1_chain_rule._by_hand``); the chapter says so above the
+exercises.  Formulas written in other orders than the solution's must pass;
+central differences, with the default step or the best one, must not.
+"""
+
+import numpy as np
+import pytest
+
+from checks.core import GradingError
+from course.hidden import ch1_chain_rule as hidden
+
+
+def _sigmoid(z):
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def _cd(f, x, h):
+    return (f(x + h) - f(x - h)) / (2 * h)
+
+
+# -- formulas, written other ways than the solution ---------------------------------------
+def sigmoid_grad_naive(z):
+    s = _sigmoid(np.asarray(z, dtype=float))
+    return s * (1 - s)
+
+
+def sigmoid_grad_tanh(z):
+    return 0.25 * (1 - np.tanh(np.asarray(z, dtype=float) / 2) ** 2)
+
+
+def mse_grad_formula(pred, target):
+    return (np.asarray(pred, float) - target) * (2.0 / np.size(pred))
+
+
+def tiny_net_formula(x, y, w1, b1, w2, b2):
+    a1 = _sigmoid(w1 * x + b1)
+    dz2 = 2 * (w2 * a1 + b2 - y)
+    dz1 = dz2 * w2 * a1 * (1 - a1)
+    return {"w1": x * dz1, "b1": dz1, "w2": a1 * dz2, "b2": dz2}
+
+
+def two_path_formula(x, y, w):
+    a = _sigmoid(w * x)
+    return 2 * (w * a - y) * (a + w * x * a * (1 - a))
+
+
+# -- numerical derivatives ---------------------------------------------------------------
+def numeric_sigmoid_grad(h):
+    def sigmoid_grad(z):
+        return _cd(_sigmoid, np.asarray(z, dtype=float), h)
+    return sigmoid_grad
+
+
+def numeric_mse_grad(pred, target):
+    pred = np.asarray(pred, float)
+    out = np.zeros_like(pred)
+    for i in np.ndindex(pred.shape):
+        def f(t, i=i):
+            p = pred.copy()
+            p[i] = t
+            return np.mean((p - target) ** 2)
+        out[i] = _cd(f, pred[i], 1e-5)
+    return out
+
+
+def numeric_tiny_net(x, y, w1, b1, w2, b2):
+    def loss(p):
+        return (p[2] * _sigmoid(p[0] * x + p[1]) + p[3] - y) ** 2
+    p0 = np.array([w1, b1, w2, b2], float)
+    out = {}
+    for k, name in enumerate(("w1", "b1", "w2", "b2")):
+        e = np.zeros(4)
+        e[k] = 1.0
+        out[name] = float(_cd(lambda t: loss(p0 + t * e), 0.0, 6e-6))
+    return out
+
+
+def numeric_two_path(x, y, w):
+    return float(_cd(lambda t: (t * _sigmoid(t * x) - y) ** 2, w, 6e-6))
+
+
+@pytest.mark.parametrize("check, answer", [
+    (hidden.sigmoid_grad, sigmoid_grad_naive),
+    (hidden.sigmoid_grad, sigmoid_grad_tanh),
+    (hidden.mse_grad, mse_grad_formula),
+    (hidden.tiny_net_grads, tiny_net_formula),
+    (hidden.two_path_grad, two_path_formula),
+])
+def test_a_formula_in_any_order_keeps_full_marks(check, answer):
+    check(answer)
+
+
+@pytest.mark.parametrize("check, answer", [
+    (hidden.sigmoid_grad, numeric_sigmoid_grad(1e-5)),
+    (hidden.sigmoid_grad, numeric_sigmoid_grad(6e-6)),
+    (hidden.tiny_net_grads, numeric_tiny_net),
+    (hidden.two_path_grad, numeric_two_path),
+])
+def test_a_numerical_derivative_scores_nothing_and_is_told_why(check, answer):
+    with pytest.raises(GradingError, match="numerical derivative scores nothing"):
+        check(answer)
+
+
+def test_a_numerical_mse_gradient_fails_already_on_large_predictions():
+    # For a quadratic the central difference has no truncation error, but at
+    # predictions of 1e4 its rounding error is far above the checks' tolerance.
+    with pytest.raises(GradingError, match="wrong values"):
+        hidden.mse_grad(numeric_mse_grad)
