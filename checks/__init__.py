@@ -25,4 +25,5 @@ CHAPTERS = (
     "ch5_training",
     "ch6_branch_merge",
     "ch7_input_optimisation",
+    "ch8_capstone",
 )

@@ -8,7 +8,7 @@ a student can unpack anywhere::
     backprop-course-0.2.0/
       README.md
       backprop_course-0.2.0-py3-none-any.whl
-      ch1_chain_rule.ipynb ... ch7_input_optimisation.ipynb
+      ch1_chain_rule.ipynb ... ch8_capstone.ipynb
 
 Command line (from the repository)::
 

@@ -13,7 +13,8 @@ from notebook_cells import ROOT
 
 pytestmark = pytest.mark.slow
 CHAPTERS = sorted(p.name for p in (ROOT / "chapters").iterdir() if (p / f"{p.name}.ipynb").exists())
-PAGES = ["intro", "pages/how_to_use", "pages/appendix_cost_functions", "pages/references", "pages/for_instructors"]
+PAGES = ["intro", "pages/how_to_use", "pages/appendix_cost_functions", "pages/cheat_sheet", "pages/references",
+         "pages/for_instructors"]
 
 
 @pytest.fixture
@@ -47,3 +48,13 @@ def test_mathjax_is_served_locally(html):
     assert "_static/mathjax/tex-chtml.js" in text
     assert (html / "_static" / "mathjax" / "tex-chtml.js").exists()
     assert "cdn.jsdelivr.net/npm/mathjax" not in text
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_exercise_and_test_cells_are_marked_apart_from_demonstrations(html, chapter):
+    """_ext/exercise_cells.py classes each answer and test cell; _static/course.css labels them."""
+    text = _page(html, f"chapters/{chapter}/{chapter}")
+    answers = len(re.findall(r'class="cell [^"]*exercise-answer', text))
+    tests = len(re.findall(r'class="cell [^"]*exercise-test', text))
+    assert answers >= 4 and tests == answers, (answers, tests)
+    assert "course.css" in text
