@@ -1,6 +1,6 @@
 """Chapter 1's derive-by-hand exercises: a formula scores, a numerical derivative does not.
 
-The hidden checks ask for about eleven digits at moderate inputs
+The hidden checks ask for about twelve digits at moderate inputs
 (``course.hidden.ch1_chain_rule._by_hand``); the chapter says so above the
 exercises.  Formulas written in other orders than the solution's must pass;
 central differences, with the default step or the best one, must not.

@@ -8,7 +8,7 @@ independent witness.  Each case is judged by the visible module's
 
 The first four exercises ask for a derivative worked out by hand.  Each ends
 with ``_by_hand``: the answer must agree with the exact derivative to about
-eleven digits (relative 1e-11, absolute 1e-14) at moderate inputs.  Any
+twelve digits (relative 1e-12, absolute 1e-15) at moderate inputs.  Any
 formula does that easily (its error is near 1e-15), while a finite difference,
 even with the best step, is off by about 1e-10 or more: a numerical
 derivative scores nothing in these exercises, as the chapter says.
@@ -22,7 +22,7 @@ from mlp.gradcheck import numerical_gradient
 from mlp.layers import sigmoid
 
 
-BY_HAND_RTOL, BY_HAND_ATOL = 1e-11, 1e-14
+BY_HAND_RTOL, BY_HAND_ATOL = 1e-12, 1e-15
 
 
 def _by_hand(name, got, exact):
