@@ -16,8 +16,9 @@ from mlp import vjps
 
 from . import core, guard
 
-# The answers may call the reference ``mlp.vjps.unbroadcast`` (exercise 4 builds on it).
-SANDBOX_MLP = ("mlp.vjps",)
+# The answers may call the reference ``mlp.vjps.unbroadcast`` (exercise 4 builds on it); the
+# sandbox holds that one function of ``mlp.vjps``, not the VJPs the exercises ask for.
+SANDBOX_MLP = ("mlp.vjps.unbroadcast",)
 
 # A VJP may use the reference ``unbroadcast`` once its own exercise is done:
 # a slip there should not cost the points of every later exercise again.

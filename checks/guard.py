@@ -9,6 +9,7 @@ passes the same options on, and the sandbox reports what happened.
 """
 
 import contextlib
+import inspect
 import os
 import sys
 
@@ -89,6 +90,25 @@ def no_reference(allow=()):
         raise used_reference(seen[0])
 
 
+def _lent(allow):
+    """{"mlp.vjps.unbroadcast": the function}: allowed reference functions, lent to a sandboxed call.
+
+    The grading sandbox holds only placeholders for them (``course.sandbox``);
+    at home the real module is there and nothing needs lending.
+    """
+    import importlib
+
+    out = {}
+    for entry in allow:
+        module, _, name = entry.rpartition(".")
+        if module.count(".") != 1 or not module.startswith("mlp."):
+            continue
+        fn = getattr(importlib.import_module(module), name, None)
+        if inspect.isfunction(fn):
+            out[entry] = fn
+    return out
+
+
 @contextlib.contextmanager
 def given_answers(fn, answers):
     """Inside the block, names in ``fn``'s module resolve to ``answers`` ({name: function}).
@@ -133,7 +153,7 @@ def call(fn, *args, name=None, allow=(), given=None, unchanged=(), **kwargs):
     remote = getattr(fn, "remote_call", None)
     try:
         if remote is not None:  # a proxy for the sandbox: it applies allow and given there
-            result = remote(args, kwargs, allow=allow, given=given)
+            result = remote(args, kwargs, allow=allow, given={**_lent(allow), **(given or {})})
         else:
             with given_answers(fn, given), no_reference(allow):
                 result = fn(*args, **kwargs)

@@ -177,8 +177,18 @@ class Runner:
     def _given(self, given):
         """Bind the grader's stand-ins for earlier answers while one call runs."""
         missing = object()
+        lent = {name: value for name, value in given.items() if "." in name}
+        given = {name: value for name, value in given.items() if "." not in name}
         saved = {name: self.namespace.get(name, missing) for name in given}
         self.namespace.update(given)
+        # "mlp.vjps.unbroadcast": a reference function the grader lends for this call, put on
+        # the sandbox's stand-in module, so that every alias of the module sees it.
+        modules = {name: sys.modules.get(name.rsplit(".", 1)[0]) for name in lent}
+        modules = {name: mod if getattr(mod, "__lent__", False) else None for name, mod in modules.items()}
+        kept = {name: getattr(mod, name.rsplit(".", 1)[1], missing) for name, mod in modules.items() if mod}
+        for name, value in lent.items():
+            if modules[name] is not None:
+                setattr(modules[name], name.rsplit(".", 1)[1], value)
         try:
             yield
         finally:
@@ -187,6 +197,9 @@ class Runner:
                     self.namespace.pop(name, None)
                 else:
                     self.namespace[name] = old
+            for name, old in kept.items():
+                if old is not missing:
+                    setattr(modules[name], name.rsplit(".", 1)[1], old)
 
     # -- calls back into the grader ------------------------------------------------
     def _remote_function(self, wire_id):

@@ -149,28 +149,77 @@ for _module in _ALLOWED:
 '''
 
 
+def _split_allowed(allowed):
+    """({module: None (whole) or set of function names}) from entries such as
+    ``"mlp.layers"`` (a whole module) and ``"mlp.vjps.unbroadcast"`` (one function of it)."""
+    out = {}
+    for entry in allowed:
+        parts = entry.split(".")
+        if parts[0] != "mlp" or len(parts) not in (2, 3) or not (MLP_DIR / f"{parts[1]}.py").exists():
+            raise ValueError(f"expected 'mlp.<module>' or 'mlp.<module>.<function>' in SANDBOX_MLP, got {entry!r}")
+        if len(parts) == 2:
+            out[parts[1]] = None
+        elif out.get(parts[1], set()) is not None:
+            out.setdefault(parts[1], set()).add(parts[2])
+    return out
+
+
+def _lent_only(module, names):
+    """Source of a stand-in for ``mlp.<module>`` whose functions ``names`` are placeholders.
+
+    None of the module's code enters the sandbox: code that is not there cannot
+    be reached, whatever a notebook does to the in-process guard.  While the
+    grader calls an answer that may build on one of these functions, it lends
+    the real one (``checks.guard.call`` passes it with ``given``; the runner puts
+    it on this module for that call only, and the grader honours its callbacks
+    only during that call).
+    """
+    import importlib
+    import inspect
+
+    real = importlib.import_module(f"mlp.{module}")
+    chunks = [f'"""mlp.{module} while grading: {", ".join(sorted(names))} only, lent by the grader."""\n\n'
+              "__lent__ = True  # the runner puts the grader's functions here, one call at a time\n"]
+    for name in sorted(names):
+        if not inspect.isfunction(getattr(real, name, None)):
+            raise ValueError(f"SANDBOX_MLP names mlp.{module}.{name}, which is not a function of mlp.{module}")
+        chunks.append(
+            f"\ndef {name}(*args, **kwargs):\n"
+            f"    raise RuntimeError('your answer uses the reference implementation (mlp.{module}.{name}), "
+            f"which the grader lends only to the exercises that build on it')\n")
+    return "".join(chunks)
+
+
 def prepare_lib(allowed, into):
     """Write the sandbox's ``/sandbox/lib`` into the folder ``into``; return it.
 
-    ``allowed``: reference modules such as ``("mlp.network", "mlp.layers")``.
+    ``allowed``: reference modules such as ``("mlp.network", "mlp.layers")``, or
+    single functions such as ``("mlp.vjps.unbroadcast",)``, whose module is then
+    a stand-in holding placeholders the grader fills per call (``_lent_only``).
     """
     into = Path(into)
+    parts = _split_allowed(allowed)
+    whole = {m for m, names in parts.items() if names is None}
     (into / "checks").mkdir(parents=True, exist_ok=True)
     for name in RUNNER_FILES:
         shutil.copy2(CHECKS_DIR / name, into / "checks" / name)
     for chapter in checks.CHAPTERS:  # the set-up cell imports its chapter's checks
         (into / "checks" / f"{chapter}.py").write_text(
             '"""The visible checks do not run while grading: the grader runs the tests itself."""\n')
-    short = sorted({a.split(".")[1] for a in allowed if a.startswith("mlp.")})
+    short = sorted(parts)
     (into / "mlp").mkdir(exist_ok=True)
     import mlp
 
     exports = {name: obj.__module__.split(".")[1] for name, obj in vars(mlp).items()
                if not name.startswith("_") and getattr(obj, "__module__", "").startswith("mlp.")
-               and obj.__module__.split(".")[1] in short}
+               and obj.__module__.split(".")[1] in short
+               and (parts[obj.__module__.split(".")[1]] is None or name in parts[obj.__module__.split(".")[1]])}
     (into / "mlp" / "__init__.py").write_text(
         STUB.format(allowed=tuple(f"mlp.{m}" for m in short), exports=exports))
-    for m in sorted(_closure(short)):
+    for m, names in parts.items():
+        if names is not None and m not in _closure(whole):
+            (into / "mlp" / f"{m}.py").write_text(_lent_only(m, names))
+    for m in sorted(_closure(whole)):
         src = MLP_DIR / f"{m}.py"
         if src.exists():
             shutil.copy2(src, into / "mlp" / f"{m}.py")

@@ -85,3 +85,35 @@ def test_an_answer_that_yields_is_graded_like_one_that_returns_a_list():
                    limits=Limits(call_seconds=30, notebook_seconds=120))
     verdicts = {v.grade_id: v for v in result.verdicts}
     assert verdicts["test_minibatches"].passed, verdicts["test_minibatches"].evalue
+
+
+def test_switching_off_the_guard_does_not_reach_the_reference_vjps():
+    # Chapter 3 lets answers build on the reference `unbroadcast`. The sandbox holds no code of
+    # mlp.vjps: the grader lends that one function during the calls that may use it, so a
+    # notebook that switches off the in-process guard still finds nothing to call.
+    from course.pipeline import _allowed_modules
+
+    chapter = "ch3_vjps"
+    source = json.loads((ROOT / "solutions" / chapter / f"{chapter}.ipynb").read_text())
+    release = json.loads((ROOT / "chapters" / chapter / f"{chapter}.ipynb").read_text())
+    nb = json.loads(json.dumps(release))
+    nb["cells"].append({"cell_type": "code", "id": "attack03", "metadata": {}, "outputs": [],
+                        "execution_count": None, "source": (
+        "import sys, threading, numpy as np\n"
+        "def _ref(name, k):\n"
+        "    sys.setprofile(None); threading.setprofile(None)\n"
+        "    import mlp.vjps as V\n"
+        "    return V.vjp(name, k)\n"
+        "def vjp_exp(g, x):\n    return _ref('exp', 0)(g, np.exp(x), x)\n"
+        "def vjp_log(g, x):\n    return _ref('log', 0)(g, np.log(x), x)\n"
+        "def vjp_mul(g, x, y):\n    return _ref('mul', 0)(g, x * y, x, y), _ref('mul', 1)(g, x * y, x, y)\n"
+        "def unbroadcast(g, shape):\n"
+        "    sys.setprofile(None)\n"
+        "    import mlp.vjps as V\n"
+        "    return V.unbroadcast(g, shape)\n")})
+    result = judge(nb, source, chapter, allowed=_allowed_modules(chapter),
+                   limits=Limits(call_seconds=10, notebook_seconds=60))
+    assert [v.grade_id for v in result.verdicts if v.passed] == [], result.notes
+    full = judge(source, source, chapter, allowed=_allowed_modules(chapter),
+                 limits=Limits(call_seconds=10, notebook_seconds=60))
+    assert all(v.passed for v in full.verdicts), [(v.grade_id, v.evalue) for v in full.verdicts if not v.passed]

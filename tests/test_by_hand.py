@@ -109,3 +109,27 @@ def test_a_numerical_mse_gradient_fails_already_on_large_predictions():
     # predictions of 1e4 its rounding error is far above the checks' tolerance.
     with pytest.raises(GradingError, match="wrong values"):
         hidden.mse_grad(numeric_mse_grad)
+
+
+def test_capstone_gradients_from_finite_differences_score_nothing():
+    from checks import ch8_capstone as visible
+    from course.hidden import ch8_capstone as hidden8
+    from mlp.gradcheck import numerical_gradient
+
+    def loss_only(params, x, labels):
+        return visible.reference(params, x, labels)[0]  # stands in for the student's own forward pass
+
+    def loss_and_grads(params, x, labels):
+        grads = []
+        for i, layer in enumerate(params):
+            grads.append({})
+            for key in layer:
+                def f(v, i=i, key=key):
+                    trial = [dict(p) for p in params]
+                    trial[i] = {**trial[i], key: v}
+                    return loss_only(trial, x, labels)
+                grads[i][key] = numerical_gradient(f, layer[key])
+        return loss_only(params, x, labels), grads
+
+    with pytest.raises(GradingError, match="finite differences score nothing"):
+        hidden8.loss_and_grads(loss_and_grads)

@@ -23,6 +23,24 @@ def init_params(fn):
 def loss_and_grads(fn):
     """Hidden check of ``loss_and_grads``: depths 1 to 4, a batch of one, large logits, central differences."""
     rng = np.random.default_rng(8080)
+    # A backward pass is exact to about 1e-15; a numerical gradient (central differences, with
+    # mlp.gradcheck or written out) is off by 1e-9 or more. The exercise asks for the backward pass,
+    # so an answer near the truth but not exact is named first, before the cases below.
+    params = visible.random_params(rng, (5, 7, 4))
+    x, labels = rng.normal(0, 1, (6, 5)), rng.integers(0, 4, 6)
+    _, exact = visible.reference(params, x, labels)
+    try:
+        grads = visible.layers_of("grads", visible._call_loss(fn, params, x, labels)[1], (5, 7, 4))
+    except core.GradingError:
+        grads = None  # the usual checks below say what is wrong
+    for i, layer in enumerate(exact if grads is not None else []):
+        for key, value in layer.items():
+            got = np.asarray(grads[i][key], dtype=np.float64)
+            if core.close(got, value, rtol=1e-4, atol=1e-6) and not core.close(got, value, rtol=1e-10, atol=1e-13):
+                worst = float(np.max(np.abs(got - value)))
+                core.fail(f"`grads[{i}]['{key}']` matches the true gradient only to {worst:.1e}, the accuracy of "
+                          "a numerical derivative; a backward pass is exact to about 1e-15. This exercise asks "
+                          "for backpropagation: gradients from finite differences score nothing here.")
     for sizes, n in (((4, 3), 3), ((5, 6, 3, 4), 4), ((3, 5, 5, 4, 2), 6), ((6, 4, 3), 1)):
         params = visible.random_params(rng, sizes)
         x, labels = rng.normal(0, 1, (n, sizes[0])), rng.integers(0, sizes[-1], n)
@@ -34,7 +52,7 @@ def loss_and_grads(fn):
     labels = np.argmin(visible.forward(params, x)[0], axis=1)
     visible.judge_loss_and_grads(fn, params, x, labels, fd=False)
     core.passed("loss_and_grads", "the hidden tests: one to four layers, a batch of one, logits in the "
-                "thousands, central differences of your own loss")
+                "thousands, central differences of your own loss, a backward pass and not a numerical one")
 
 
 def train(fn):
