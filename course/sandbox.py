@@ -60,6 +60,11 @@ class SandboxStopped(GradingError):
     """The sandbox ended (time limit, memory, a crash, a protocol error): no more answers."""
 
 
+def _short(text, limit=300):
+    text = str(text)
+    return text if len(text) <= limit else text[:limit] + " [...]"
+
+
 class RemoteError(Exception):
     """The student's code raised an exception; ``type_name`` is its type's name."""
 
@@ -489,9 +494,11 @@ class Session:
             raise SandboxStopped(self.sandbox.stopped) from None
         result = value[0] if isinstance(value, (list, tuple)) and len(value) == 3 else None
         if reply.get("op") == "raise":
+            # Words from the sandbox reach the student's feedback: keep them short, so that a
+            # notebook cannot carry the hidden inputs it was called with out in an error message.
             if reply.get("used_reference"):
-                raise GradingError(str(reply["used_reference"]))
-            type_name, message = str(reply.get("type_name")), str(reply.get("message", ""))
+                raise GradingError(_short(reply["used_reference"]))
+            type_name, message = _short(reply.get("type_name"), 80), _short(reply.get("message", ""))
             if type_name == "NotImplementedError":
                 raise NotImplementedError(message)
             raise RemoteError(type_name, message)

@@ -295,6 +295,11 @@ def central_difference(f, x, eps=1e-5):
     return Yes(1.0)
 """,
     "network": "",  # filled in by the fixture: connects to the test's listener
+    "exfiltrates": """
+import numpy as np
+def sigmoid_grad(z):
+    raise ValueError("EXFIL" + repr(np.asarray(z).tolist()) + "9" * 5000)
+""",
 }
 
 STRUCTURAL = ("metadatastring", "nocelltype", "intsource", "folder", "fifo", "symlinkpasswd",
@@ -623,3 +628,9 @@ def test_a_failed_regrade_is_marked_stale_not_shown_as_current(runs, student, wh
 def test_the_honest_students_are_graded_right(runs):
     assert _total_score(runs["base"], "alice") == TOTAL
     assert _total_score(runs["base"], "bob") == TOTAL - POINTS["test_mse_grad"]
+
+
+def test_an_error_message_cannot_carry_the_hidden_inputs_out(runs):
+    page = _feedback_bytes(runs["course"], "exfiltrates").decode()
+    assert "EXFIL" in page  # the student does see that their function raised
+    assert "9" * 400 not in page
