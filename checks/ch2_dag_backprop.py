@@ -403,6 +403,15 @@ def judge_primitive(fn, name, values):
     if not _near(value, expected_value):
         if name == "div" and _near(value, values[1] / values[0]):
             core.fail(f"`{call}` with {shown} has the value of b / a: the numerator is the first argument.")
+        if name == "log" and values[0] > 0:
+            for base, f in (("10", math.log10), ("2", math.log2)):
+                if _near(value, f(values[0])):
+                    core.fail(f"`{call}` with {shown} is {value:.6g}, the logarithm in base {base}: `log` "
+                              "here is the natural logarithm (base e), as `np.log` and `math.log` compute it.")
+        if name == "exp" and _near(value, math.exp(values[0]) - 1):
+            core.fail(f"`{call}` with {shown} is exp(a) - 1 (`np.expm1`): the node holds exp(a) itself.")
+        if expected_value != 0 and _near(-value, expected_value):
+            core.fail(f"the value of `{call}` with {shown} is {value:.6g}, the right size with the wrong sign.")
         core.fail(f"the value of `{call}` with {shown} is {value:.6g}; it should be {expected_value:.6g}.")
     ids = [id(p) for p in parents]
     if len(parents) < arity:
@@ -452,6 +461,13 @@ def judge_primitive(fn, name, values):
                 f"with {shown} it is {local[k]:.6g}, but nudging {letters[k]} moves the result at a rate "
                 f"of {numeric[k]:.6g}. Ask whether the result grows or shrinks when {letters[k]} grows."
             )
+        if name == "log" and values[0] > 0 and _near(local[k], 1.0 / (values[0] * math.log(10))):
+            core.fail(f"the local derivative of `{call}` is that of log base 10 (1 / (a ln 10)): "
+                      "`log` here is the natural logarithm, whose derivative is simpler.")
+        if name == "log" and values[0] > 0 and _near(local[k], 1.0 / math.log(values[0])):
+            core.fail(f"the local derivative of `{call}` divides by the output log(a) = "
+                      f"{math.log(values[0]):.6g}: the derivative of log is taken with respect to its "
+                      "input a, so it depends on a, not on log(a).")
         if name == "exp" and _near(local[k], values[0]):
             core.fail(
                 f"the local derivative of `{call}` equals the input a = {values[0]:.6g}; nudging a "

@@ -239,9 +239,10 @@ def judge_vjp_sum(fn, g, x, axis):
         got = core.as_answer("vjp_sum", guard.call(fn, g, x, axis, name="vjp_sum", unchanged=("g", "x")))
     except core.GradingError as err:
         if " raised " in str(err) and "broadcast" in str(err):
-            core.fail(f"{err}\nThe summed axis is gone from g{where}. numpy lines shapes up from the "
-                      "right, so g needs that axis back, with length 1, before it can be stretched "
-                      "to x's shape.")
+            core.fail(f"{err}\ng could not be stretched to x's shape{where}: g needs the summed axis "
+                      f"back, with length 1, at position {axis} before it is stretched. Either it was not "
+                      "put back, or it was put back at another position (numpy lines shapes up from the "
+                      "right, so the front or the end is not always the place).")
         raise
     if got.shape != x.shape:
         core.fail(f"`vjp_sum` has shape {got.shape}, expected x's shape {x.shape}{where}: every entry of x "
@@ -251,6 +252,18 @@ def judge_vjp_sum(fn, g, x, axis):
             and not core.close(got, expected) and core.close(got, np.broadcast_to(g, x.shape)):
         core.fail("`vjp_sum` spreads g along the wrong axis" + where + ": numpy matched g with the "
                   "last axis of x. Put the summed axis back explicitly before stretching.")
+    if axis is not None and not core.close(got, expected):
+        for pos in range(x.ndim):
+            if pos == axis:
+                continue
+            try:
+                wrong = np.broadcast_to(np.expand_dims(g, pos), x.shape)
+            except ValueError:
+                continue
+            if core.close(got, wrong):
+                core.fail(f"`vjp_sum` puts the summed axis back at position {pos} instead of {axis}{where}: "
+                          "g is then spread along the wrong axis of x. Insert the length-1 axis where the "
+                          "sum removed it.")
     core.check_close("vjp_sum", got, expected, factors={"the number of summed entries": x.size // np.size(g)},
                      hint="each summand receives the gradient of the sum it took part in" + where)
 

@@ -224,6 +224,12 @@ def judge_softmax_cross_entropy(fn, logits, labels):
                   "underflows to 0, and its log is -inf. Avoiding overflow is not enough: compute the "
                   "log-probabilities without taking the log of a probability (NaN or inf must never "
                   "come out).")
+    if (not np.isfinite(loss).all() or not np.isfinite(grad).all()) and _batch_wide_shift(fn, logits, labels):
+        core.fail(f"`softmax_cross_entropy` returns NaN or inf on a batch whose rows have very different "
+                  f"largest logits{where}, though every row alone comes out finite: the number subtracted "
+                  "before exp is one for the whole batch (a `.max()` without an axis). A row whose own "
+                  "largest logit lies far below the batch's then has exp of every entry underflow to 0. "
+                  "Shift each row by its own largest logit.")
     if not np.isfinite(loss).all() or not np.isfinite(grad).all():
         core.fail(f"`softmax_cross_entropy` returns NaN or inf for large logits{where}: exp of a "
                   "logit of 1e4 overflows (and exp of a very negative one underflows to 0, whose log "
@@ -242,9 +248,28 @@ def judge_softmax_cross_entropy(fn, logits, labels):
                      hint="compare the predicted probabilities with the one-hot label of each row." + where)
 
 
+def _batch_wide_shift(fn, logits, labels):
+    """Whether rows far apart in their maxima fail together but pass one at a time (a batch-wide max)."""
+    top = logits.max(axis=1)
+    if len(logits) < 2 or top.max() - top.min() < 500:
+        return False
+    for i in range(len(logits)):
+        try:
+            with np.errstate(all="ignore"):
+                got = guard.call(fn, logits[i:i + 1].copy(), labels[i:i + 1].copy(), name="softmax_cross_entropy")
+            loss, grad = core.pair("softmax_cross_entropy", got, "loss", "grad")
+        except core.GradingError:
+            return False
+        if not (np.isfinite(loss).all() and np.isfinite(grad).all()):
+            return False
+    return True
+
+
 def softmax_cross_entropy(fn):
     """Visible check of ``softmax_cross_entropy`` on four small rows, then on logits of 1e4."""
     logits = np.array([[2.0, 1.0, 0.0], [0.0, 0.0, 0.0], [-1.0, 3.0, 0.5], [1.0, -2.0, 4.0]])
     judge_softmax_cross_entropy(fn, logits, np.array([0, 2, 1, 1]))
     judge_softmax_cross_entropy(fn, np.array([[1e4, 0.0, -1e4], [5e3, 1e4, 0.0]]), np.array([0, 0]))
-    core.passed("softmax_cross_entropy", "on four small rows and on logits of 1e4")
+    # rows whose largest logits differ by 1e4: each row needs its own shift
+    judge_softmax_cross_entropy(fn, np.array([[1e4, 0.0, -1e4], [0.0, 2.0, -1.0]]), np.array([0, 2]))
+    core.passed("softmax_cross_entropy", "on four small rows and on logits of 1e4, rows with different maxima")

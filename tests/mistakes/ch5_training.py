@@ -164,7 +164,7 @@ def minibatches(X, y, batch_size, rng):
     Mistake(
         exercise="minibatches",
         name="global numpy random state instead of rng",
-        says="same seed gave different batches",
+        says="without drawing anything from `rng`",
         code='''
 def minibatches(X, y, batch_size, rng):
     order = np.random.permutation(len(X))
