@@ -57,6 +57,12 @@ def judge_sigmoid_grad(fn, z):
             "pre-activation: apply the derivative to it directly (the blog post *Yet another "
             "explanation of backprop* makes this slip)."
         )
+    if core.close(got, sigmoid(z), atol=1e-10):
+        core.fail("`sigmoid_grad` returns the sigmoid itself, sigmoid(z), not its derivative: "
+                  "differentiate the logistic function, then evaluate the derivative at z.")
+    if core.close(got, 1 - sigmoid(z), atol=1e-10) or core.close(got, sigmoid(z) ** 2, atol=1e-10):
+        core.fail("`sigmoid_grad` returns only one of the two factors of the derivative: the "
+                  "derivative of the sigmoid is a product of two terms, both built from sigmoid(z).")
     core.check_close(
         "sigmoid_grad(z)", got, _sigmoid_prime(z),
         hint="the derivative of the sigmoid can be written with the sigmoid itself; "

@@ -220,6 +220,13 @@ def judge_relu(fn, z):
         core.fail("`relu` changed its argument z in place: the negative entries of z are gone after the "
                   "call. The backward pass needs z as it was, so compute the result in a new array "
                   "and leave z alone.")
+    arr = core.as_answer("relu", got)
+    if arr.shape == z.shape and np.any(z > 0) and (core.close(arr, (z > 0).astype(float))
+                                                   or core.close(arr, (z >= 0).astype(float))):
+        core.fail("`relu` returns a 0/1 mask, the derivative of ReLU, not ReLU itself: positive entries "
+                  "keep their value, negative entries become 0.")
+    if arr.shape == z.shape and np.any(z < -1e-6) and core.close(arr, np.abs(z)):
+        core.fail("`relu` returns |z|: negative entries must become 0, not positive.")
     core.check_close("relu", got, np.maximum(z, 0.0),
                      hint="negative entries become 0, the others stay as they are.")
 

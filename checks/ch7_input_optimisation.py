@@ -236,6 +236,12 @@ def judge_maximise_class(fn, model, k, steps, lr, lam, x0):
             core.fail(f"`maximise_class` takes {words}: it should take exactly `steps` = {steps} steps.")
     if core.close(arr, x0):
         core.fail("`maximise_class` returned the starting image unchanged: no step was applied.")
+    if steps > 1 and core.close(arr, x0 + steps * lr * _score_grad(model, x0, k, lam)):
+        core.fail("`maximise_class` reuses the gradient computed at the start for every step: the "
+                  "gradient changes as x moves, so compute it again at the current x before each step.")
+    if steps > 0 and core.close(arr, x0 + lr * _score_grad(model, x0, k, lam)):
+        core.fail(f"`maximise_class` takes a single step: it should take `steps` = {steps} steps, "
+                  "each from the current x.")
     core.check_close("maximise_class", arr, expected,
                      hint=f"k={k}, steps={steps}, lr={lr}, lam={lam}: each step moves x by lr times the "
                           "gradient of the regularised score, evaluated at the current x.")

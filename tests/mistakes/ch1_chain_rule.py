@@ -38,7 +38,7 @@ def sigmoid_grad(z):
     Mistake(
         exercise="sigmoid_grad",
         name="returns the sigmoid itself",
-        says="wrong values",
+        says="sigmoid itself",
         code='''
 def sigmoid_grad(z):
     return 1 / (1 + np.exp(-z))

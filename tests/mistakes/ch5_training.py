@@ -194,7 +194,7 @@ def relu(z):
     Mistake(
         exercise="relu",
         name="derivative instead of the function",
-        says="wrong values",
+        says="0/1 mask",
         code='''
 def relu(z):
     return (z > 0).astype(float)

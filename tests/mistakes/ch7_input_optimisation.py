@@ -185,7 +185,7 @@ def maximise_class(model, k, steps, lr, lam, x0):
     Mistake(
         exercise="maximise_class",
         name="gradient taken once at the start",
-        says="wrong values",
+        says="current x",
         code='''
 def maximise_class(model, k, steps, lr, lam, x0):
     g = class_score_grad(model, x0, k, lam)
