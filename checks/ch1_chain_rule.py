@@ -60,7 +60,7 @@ def judge_sigmoid_grad(fn, z):
     if core.close(got, sigmoid(z), atol=1e-10):
         core.fail("`sigmoid_grad` returns the sigmoid itself, sigmoid(z), not its derivative: "
                   "differentiate the logistic function, then evaluate the derivative at z.")
-    if core.close(got, 1 - sigmoid(z), atol=1e-10) or core.close(got, sigmoid(z) ** 2, atol=1e-10):
+    if core.close(got, 1 - sigmoid(z), atol=1e-10):
         core.fail("`sigmoid_grad` returns only one of the two factors of the derivative: the "
                   "derivative of the sigmoid is a product of two terms, both built from sigmoid(z).")
     core.check_close(
@@ -91,6 +91,7 @@ def judge_mse_grad(fn, pred, target):
                          _call(fn, pred, target, name="mse_grad", unchanged=("pred", "target")))
     factors = {MSE_FACTOR: pred.size}
     if pred.ndim >= 2 and pred.shape[0] not in (1, pred.size):
+        factors["the number of rows"] = pred.shape[0]
         factors[
             "k (the number of entries in one row: the mean runs over every entry, not "
             "only over the rows)"
@@ -232,6 +233,21 @@ def judge_two_path_grad(fn, x, y, w):
                     "w is used twice, so it reaches the loss along two paths: the total "
                     "derivative combines the contributions of both."
                 )
+        z1 = w * x
+        a1 = float(sigmoid(np.float64(z1)))
+        at_output = inner / float(_sigmoid_prime(z1)) * float(_sigmoid_prime(a1))
+        if abs(z1 - a1) > 0.1 and abs(inner) > 1e-8 and core.close(got, direct + at_output, atol=1e-12):
+            core.fail("`two_path_grad` evaluates the sigmoid's derivative at its output a1 instead of at its "
+                      "input z1 = w x: each local derivative is evaluated at the input of its own function.")
+        delta = 2 * (w * a1 - y)
+        for label, value in (("x (the derivative of z1 = w x)", x), ("w (the derivative of z2 = w a1 by a1)", w),
+                             ("the sigmoid's derivative", float(_sigmoid_prime(z1)))):
+            if abs(abs(value) - 1) > 1e-3 and abs(value) > 1e-8 and abs(inner) > 1e-8 \
+                    and core.close(got, direct + inner / value, atol=1e-12):
+                core.fail(f"`two_path_grad`: the path through z1 is missing a factor of its chain, {label}. "
+                          "Multiply every local derivative along that path.")
+        if abs(delta) > 1e-8 and abs(delta - 1) > 1e-3 and core.close(got, (direct + inner) / delta, atol=1e-12):
+            core.fail("`two_path_grad` leaves out the loss's own derivative dL/dz2, which both paths share.")
         if abs(direct) > 1e-8 and abs(inner) > 1e-8 and core.close(got, direct * inner, atol=1e-8):
             core.fail(
                 "`two_path_grad` multiplies the contributions of the two paths. Factors "
@@ -269,6 +285,15 @@ def judge_central_difference(fn, f, x, eps=None, label="f"):
             f"`central_difference` on {label} gives a one-sided difference: it steps to one "
             "side of x only. Its error shrinks like eps, not like eps**2; step to both sides."
         )
+    if not core.close(got, expected, rtol=1e-9, atol=1e-12):
+        if core.close(got, up - down / (2 * h), rtol=1e-9) or core.close(got, up - down / 2 / h, rtol=1e-9):
+            core.fail(f"`central_difference` on {label} divides only f(x - eps) by the step: operator "
+                      "precedence. Put the difference of the two values in parentheses before dividing.")
+        if eps is not None:
+            for other in (1e-5, 1e-6, 1e-4, 1e-3, 1e-8, 1e-7):
+                if abs(other - h) > 1e-12 and core.close(got, (f(x + other) - f(x - other)) / (2 * other), rtol=1e-9):
+                    core.fail(f"`central_difference` on {label} ignores the eps it is given ({h:g}) and uses "
+                              f"a step of {other:g} of its own: use the argument `eps`.")
     core.check_scalar(
         "central_difference", got, expected, rtol=1e-9, atol=1e-12,
         hint=f"on {label}, with eps={h:g}. Evaluate f on both sides of x, at distance eps, "

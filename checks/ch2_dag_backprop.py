@@ -232,6 +232,20 @@ def judge_backward(fn, output):
             "gradient is complete only after all its children have pushed their share, so "
             "walk the topological order from the output back to the leaves."
         )
+    for words, share in (
+            ("leaves out the local derivatives: a child passes back its own gradient times the local "
+             "derivative of the edge, not its gradient alone", lambda node, g, local: g),
+            ("uses a child's `value` where its `grad` belongs: what flows back to a parent is the "
+             "child's gradient times the local derivative", lambda node, g, local: node.value * local),
+            ("divides by the local derivatives: the chain rule multiplies the child's gradient by "
+             "them", lambda node, g, local: g / local if local else 0.0)):
+        variant = {id(n): 0.0 for n in order}
+        variant[id(output)] = 1.0
+        for node in reversed(order):
+            for p, local in zip(node.parents, node.local_grads):
+                variant[id(p)] += share(node, variant[id(node)], local)
+        if all(_near(got[k], variant[k]) for k in expected):
+            core.fail(f"your `backward` {words}.")
     # Walk from the output back: find the first node whose grad breaks the rule.
     children = {id(n): [] for n in order}
     for node in order:
@@ -299,6 +313,14 @@ def _simulate(start, loss_at, grad_at, lr, steps, sign=1.0, reset=True):
     return theta, np.array(losses)
 
 
+def _trajectory(start, grad_at, lr, steps):
+    """The parameters before the first step and after each step of plain gradient descent."""
+    theta = [np.array(start, dtype=np.float64)]
+    for _ in range(steps):
+        theta.append(theta[-1] - lr * grad_at(*theta[-1]))
+    return theta
+
+
 def _as_losses(got, steps):
     if got is None:
         core.fail("`train` returned None: it should return the list of losses, one per step.")
@@ -342,6 +364,14 @@ def judge_train(fn, rng, n_points, lr, steps):
             "without setting each parameter's `grad` back to 0 every step uses the sum of all "
             "earlier gradients too."
         )
+    for i, (p, s0) in enumerate(zip(params, start)):
+        if steps and p.value == s0 and not core.close(theta[i], s0):
+            core.fail(f"parameter `{p.name}` never moved: every step must update every parameter in "
+                      "`params`, not only the first.")
+    after = np.array([loss_at(*t) for t in _trajectory(start, grad_at, lr, steps)[1:]])
+    if steps and _same_run(got, after) and not _same_run(got, losses):
+        core.fail("`train` records the loss after each update: the list must hold the loss before each "
+                  "step's update (the first entry is the loss at the starting parameters).")
     if not _same_run(got, losses):
         core.check_close("the losses returned by train", got, losses,
                          hint="record the loss of each step before that step's update.")

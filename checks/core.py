@@ -146,6 +146,9 @@ def _explain_shape(name, got, expected, rtol, atol):
     """Name what separates ``got``'s shape from ``expected``'s: transposed, an added or a
     missing axis, a broadcast shape, the wrong axis reduced, or a different layout."""
     base = f"`{name}` has the wrong shape: expected {expected.shape}, got {got.shape}"
+    if got.size == 1 and expected.size > 1:
+        fail(base + ": a single number where one value per entry is expected. Did a sum or a mean "
+             "reduce what should stay entry by entry?")
     if got.ndim == 2 and got.T.shape == expected.shape:
         if _close(got.T, expected, rtol, atol):
             fail(base + ". Its values are right but transposed: check the order of the matrix product.")

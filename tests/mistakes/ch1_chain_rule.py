@@ -234,4 +234,145 @@ def central_difference(f, x, eps=1e-5):
     return float(mlp.numerical_gradient(f, x, eps))
 ''',
     ),
+    # --- added for issue 14: at least six per exercise, spread across kinds -------------------
+    Mistake(
+        exercise="sigmoid_grad",
+        name="one factor of the product left out",
+        kind="missing term",
+        says="one of the two factors",
+        code='''
+def sigmoid_grad(z):
+    s = 1.0 / (1.0 + np.exp(-np.asarray(z, dtype=np.float64)))
+    return 1.0 - s
+''',
+    ),
+    Mistake(
+        exercise="sigmoid_grad",
+        name="negates z in place",
+        kind="in-place",
+        says="in place",
+        code='''
+def sigmoid_grad(z):
+    np.negative(z, out=z)
+    s = 1.0 / (1.0 + np.exp(z))
+    return s * (1.0 - s)
+''',
+    ),
+    Mistake(
+        exercise="mse_grad",
+        name="mean over the columns only",
+        kind="factor",
+        says="the number of rows times too large",
+        code='''
+def mse_grad(pred, target):
+    pred = np.asarray(pred, dtype=np.float64)
+    return 2.0 * (pred - target) / pred.shape[-1]
+''',
+    ),
+    Mistake(
+        exercise="mse_grad",
+        name="returns the loss instead of its gradient",
+        kind="shape",
+        says="a single number where one value per entry",
+        code='''
+def mse_grad(pred, target):
+    return np.mean(2.0 * (np.asarray(pred) - target))
+''',
+    ),
+    Mistake(
+        exercise="tiny_net_grads",
+        name="error taken as y - z2",
+        kind="sign",
+        says="wrong sign",
+        code='''
+def tiny_net_grads(x, y, w1, b1, w2, b2):
+    a1 = 1.0 / (1.0 + np.exp(-(w1 * x + b1)))
+    z2 = w2 * a1 + b2
+    delta2 = 2.0 * (y - z2)
+    delta1 = delta2 * w2 * a1 * (1.0 - a1)
+    return {"w1": delta1 * x, "b1": delta1, "w2": delta2 * a1, "b2": delta2}
+''',
+    ),
+    Mistake(
+        exercise="tiny_net_grads",
+        name="sigmoid's derivative left out of the first layer",
+        kind="missing term",
+        says="the sigmoid's derivative",
+        code='''
+def tiny_net_grads(x, y, w1, b1, w2, b2):
+    a1 = 1.0 / (1.0 + np.exp(-(w1 * x + b1)))
+    z2 = w2 * a1 + b2
+    delta2 = 2.0 * (z2 - y)
+    delta1 = delta2 * w2
+    return {"w1": delta1 * x, "b1": delta1, "w2": delta2 * a1, "b2": delta2}
+''',
+    ),
+    Mistake(
+        exercise="two_path_grad",
+        name="sign of the error flipped",
+        kind="sign",
+        says="wrong sign",
+        code='''
+def two_path_grad(x, y, w):
+    a1 = 1.0 / (1.0 + np.exp(-w * x))
+    delta2 = 2.0 * (y - w * a1)
+    return delta2 * a1 + delta2 * w * a1 * (1.0 - a1) * x
+''',
+    ),
+    Mistake(
+        exercise="two_path_grad",
+        name="x missing on the path through z1",
+        kind="missing term",
+        says="missing a factor of its chain, x",
+        code='''
+def two_path_grad(x, y, w):
+    a1 = 1.0 / (1.0 + np.exp(-w * x))
+    delta2 = 2.0 * (w * a1 - y)
+    return delta2 * a1 + delta2 * w * a1 * (1.0 - a1)
+''',
+    ),
+    Mistake(
+        exercise="two_path_grad",
+        name="sigmoid's derivative taken at a1",
+        kind="point of evaluation",
+        says="at its output a1",
+        code='''
+def two_path_grad(x, y, w):
+    a1 = 1.0 / (1.0 + np.exp(-w * x))
+    s = 1.0 / (1.0 + np.exp(-a1))
+    delta2 = 2.0 * (w * a1 - y)
+    return delta2 * a1 + delta2 * w * s * (1.0 - s) * x
+''',
+    ),
+    Mistake(
+        exercise="central_difference",
+        name="parentheses missing around the difference",
+        kind="other",
+        says="operator precedence",
+        code='''
+def central_difference(f, x, eps=1e-5):
+    return f(x + eps) - f(x - eps) / (2 * eps)
+''',
+    ),
+    Mistake(
+        exercise="central_difference",
+        name="a fixed step instead of eps",
+        kind="wrong variable",
+        says="ignores the eps it is given",
+        code='''
+def central_difference(f, x, eps=1e-5):
+    h = 1e-5
+    return (f(x + h) - f(x - h)) / (2 * h)
+''',
+    ),
+    Mistake(
+        exercise="central_difference",
+        name="difference taken backwards",
+        kind="sign",
+        says="wrong sign",
+        code='''
+def central_difference(f, x, eps=1e-5):
+    return (f(x - eps) - f(x + eps)) / (2 * eps)
+''',
+    ),
 ]

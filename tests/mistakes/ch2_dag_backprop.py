@@ -278,4 +278,166 @@ def train(params, loss_fn, backprop, lr, steps):
     return losses
 ''',
     ),
+    # --- added for issue 14: at least six per exercise, spread across kinds -------------------
+    Mistake(
+        exercise="topological_order",
+        name="children listed before their parents (output first)",
+        kind="other",
+        says="listed before its parent",
+        code='''
+def topological_order(output):
+    order, seen, stack = [], set(), [output]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        order.append(node)
+        stack.extend(node.parents)
+    return order
+''',
+    ),
+    Mistake(
+        exercise="topological_order",
+        name="leaves left out",
+        kind="missing term",
+        says="leaves out",
+        code='''
+def topological_order(output):
+    order, placed, stack = [], set(), [(output, False)]
+    while stack:
+        node, done = stack.pop()
+        if id(node) in placed:
+            continue
+        if done:
+            placed.add(id(node))
+            if node.parents:
+                order.append(node)
+            continue
+        stack.append((node, True))
+        stack.extend((p, False) for p in node.parents if id(p) not in placed)
+    return order
+''',
+    ),
+    Mistake(
+        exercise="backward",
+        name="local derivative left out",
+        kind="missing term",
+        says="leaves out the local derivatives",
+        code='''
+def backward(output, order):
+    output.grad = 1.0
+    for node in reversed(order):
+        for parent in node.parents:
+            parent.grad += node.grad
+''',
+    ),
+    Mistake(
+        exercise="backward",
+        name="child's value instead of its gradient",
+        kind="wrong variable",
+        says="`value` where its `grad` belongs",
+        code='''
+def backward(output, order):
+    output.grad = 1.0
+    for node in reversed(order):
+        for parent, local in zip(node.parents, node.local_grads):
+            parent.grad += node.value * local
+''',
+    ),
+    Mistake(
+        exercise="train",
+        name="loss recorded after the update",
+        kind="other",
+        says="loss after each update",
+        code='''
+def train(params, loss_fn, backprop, lr, steps):
+    losses = []
+    for _ in range(steps):
+        for p in params:
+            p.grad = 0.0
+        loss = loss_fn()
+        backprop(loss)
+        
+        for p in params:
+            p.value -= lr * p.grad
+        losses.append(loss_fn().value)
+    return losses
+''',
+    ),
+    Mistake(
+        exercise="train",
+        name="one step too few",
+        kind="other",
+        says="losses for 5 steps",
+        code='''
+def train(params, loss_fn, backprop, lr, steps):
+    losses = []
+    for _ in range(steps - 1):
+        for p in params:
+            p.grad = 0.0
+        loss = loss_fn()
+        backprop(loss)
+        losses.append(loss.value)
+        for p in params:
+            p.value -= lr * p.grad
+    return losses
+''',
+    ),
+    Mistake(
+        exercise="train",
+        name="only the first parameter updated",
+        kind="missing term",
+        says="never moved",
+        code='''
+def train(params, loss_fn, backprop, lr, steps):
+    losses = []
+    for _ in range(steps):
+        for p in params:
+            p.grad = 0.0
+        loss = loss_fn()
+        backprop(loss)
+        losses.append(loss.value)
+        for p in params[:1]:
+            p.value -= lr * p.grad
+    return losses
+''',
+    ),
+    Mistake(
+        exercise="train",
+        name="returns the last loss only",
+        kind="shape",
+        says="list of numbers",
+        code='''
+def train(params, loss_fn, backprop, lr, steps):
+    for _ in range(steps):
+        for p in params:
+            p.grad = 0.0
+        loss = loss_fn()
+        backprop(loss)
+        for p in params:
+            p.value -= lr * p.grad
+    return loss.value
+''',
+    ),
+    Mistake(
+        exercise="primitives",
+        name="log in base 10",
+        kind="other",
+        says="base 10",
+        code='''
+def div(a, b, name=""):
+    q = a.value / b.value
+    return Node(q, (a, b), (1.0 / b.value, -q / b.value), name)
+
+
+def exp(a, name=""):
+    e = math.exp(a.value)
+    return Node(e, (a,), (e,), name)
+
+
+def log(a, name=""):
+    return Node(math.log10(a.value), (a,), (1.0 / (a.value * math.log(10)),), name)
+''',
+    ),
 ]
