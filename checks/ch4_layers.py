@@ -113,6 +113,9 @@ def judge_relu_backward(fn, grad_out, z):
     if core.close(got, (z > 0).astype(float)) or core.close(got, (z >= 0).astype(float)):
         core.fail("`relu_backward` returns the local derivative alone and ignores grad_out: backward "
                   "must pass the incoming gradient on, through the gate.")
+    if core.close(got, grad_out * (z < 0)) or core.close(got, grad_out * (z <= 0)):
+        core.fail("`relu_backward` has its gate inverted: it lets the gradient through where z is negative "
+                  "and stops it where z is positive.")
     if core.close(got, grad_out * np.maximum(z, 0)):
         core.fail("`relu_backward` multiplies grad_out by ReLU(z) itself, not by its derivative.")
     core.check_close("relu_backward", got, expected,
@@ -149,6 +152,9 @@ def judge_sigmoid_backward(fn, grad_out, z):
                   "receives z, the input of the forward pass: compute a from it first.")
     if core.close(got, s * (1 - s)):
         core.fail("`sigmoid_backward` returns the local derivative alone and ignores grad_out.")
+    if core.close(got, grad_out * s) or core.close(got, grad_out * (1 - s)):
+        core.fail("`sigmoid_backward` keeps only one of the two factors of the sigmoid's derivative: it is "
+                  "a product of two terms, both built from sigmoid(z).")
     core.check_close("sigmoid_backward", got, expected,
                      hint="differentiate the logistic function and multiply by grad_out entry by entry.")
 

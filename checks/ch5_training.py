@@ -67,6 +67,11 @@ def judge_per_example_grads(fn, W, b, X, labels):
         core.fail(f"`dW_each` and `db_each` are N times too small (N = {n}): you divided by the batch "
                   "size. Each entry here is the gradient of one example's own loss; the 1/N belongs "
                   "to the batch mean, which is the next exercise.")
+    P = G.copy()
+    P[np.arange(n), labels] += 1.0
+    if core.close(db, P) or core.close(dW, X[:, :, None] * P[:, None, :]):
+        core.fail("`per_example_grads` ignores the labels: it uses the softmax probabilities alone. The "
+                  "gradient of each example's loss with respect to its logits subtracts the one-hot of its label.")
     hint = ("each example's gradient involves its softmax probabilities and its label; "
             "check the row of the outer product that carries the label")
     core.check_close("dW_each", dW, dW_exp, factors={_N: n}, hint=hint)
@@ -227,6 +232,10 @@ def judge_relu(fn, z):
                   "keep their value, negative entries become 0.")
     if arr.shape == z.shape and np.any(z < -1e-6) and core.close(arr, np.abs(z)):
         core.fail("`relu` returns |z|: negative entries must become 0, not positive.")
+    if arr.shape == z.shape and np.any(z > 1) and core.close(arr, np.clip(z, 0.0, 1.0)):
+        core.fail("`relu` caps the entries at 1: ReLU has no upper limit, positive entries keep their value.")
+    if arr.shape == z.shape and np.any(z != 0) and core.close(arr, np.minimum(z, 0.0)):
+        core.fail("`relu` keeps the negative entries and zeroes the positive ones: it is the other way round.")
     core.check_close("relu", got, np.maximum(z, 0.0),
                      hint="negative entries become 0, the others stay as they are.")
 
@@ -275,6 +284,15 @@ def judge_output_delta(fn, act, act_grad, z, grad_a):
         core.fail("`output_delta`: the activation's derivative was applied to the output a instead of "
                   "z. `act_grad` is the derivative as a function of the pre-activation z, so it must "
                   "be evaluated at z; evaluated at a = act(z) it gives a different number.")
+    if arr.shape == expected.shape and not core.close(arr, expected):
+        if core.close(arr, grad_a + act_grad(z)):
+            core.fail("`output_delta` adds the incoming gradient and the activation's derivative: the chain "
+                      "rule multiplies them, entry by entry.")
+        if core.close(arr, a * act_grad(z)):
+            core.fail("`output_delta` multiplies the derivative by the output a where the incoming gradient "
+                      "`grad_a` belongs.")
+        if core.close(arr, grad_a / act_grad(z)):
+            core.fail("`output_delta` divides by the activation's derivative: the chain rule multiplies by it.")
     if arr.shape == expected.shape and core.close(arr, act_grad(z)) and not core.close(arr, expected):
         core.fail("`output_delta` returns the activation's derivative alone: the chain rule multiplies "
                   "it by the gradient arriving from the loss, `grad_a`.")
@@ -342,8 +360,10 @@ def judge_mse_grad(fn, pred, target):
     if diff.ndim == 2 and diff.shape[1] > 1 and core.close(arr, 2.0 * diff / diff.shape[0]):
         core.fail(f"`mse_grad` divides by the number of rows, {diff.shape[0]}, but the loss averages over "
                   f"every entry of pred, {diff.size} of them: the 1/N of the mean counts all entries.")
-    core.check_close("mse_grad", arr, expected,
-                     factors={"the number of entries": diff.size} if diff.size > 2 else None,
+    factors = {"the number of entries": diff.size} if diff.size > 2 else {}
+    if diff.ndim == 2 and 1 < diff.shape[0] < diff.size:
+        factors["N (the number of rows: the mean runs over every entry, not over one row)"] = diff.shape[0]
+    core.check_close("mse_grad", arr, expected, factors=factors or None,
                      hint="differentiate the mean of the squared differences, entry by entry.")
 
 
@@ -372,6 +392,11 @@ def judge_load_regression_data(fn):
     X, y = core.pair("load_regression_data", got, "X", "y")
     if X.shape == (506, 13):
         core.fail(_BOSTON)
+    if X.shape == (10, 442):
+        core.fail("`X` has shape (10, 442): it is transposed. Rows are examples, so X has one row per "
+                  "patient, shape (442, 10).")
+    if X.shape == (442,) and y.shape == (442, 10):
+        core.fail("`X` and `y` are swapped: return the features first, then the targets, `(X, y)`.")
     if X.shape != (442, 10):
         core.fail(f"`X` has shape {X.shape}; the diabetes data has 442 examples with 10 features each, "
                   "shape (442, 10).")

@@ -289,4 +289,73 @@ def softmax_cross_entropy(logits, labels):
     return float(-logp[np.arange(n), labels].mean()), np.exp(logp) / n
 ''',
     ),
+    # --- added for issue 14: at least six per exercise, spread across kinds -------------------
+    Mistake(
+        exercise="linear_backward",
+        name="db with a kept axis",
+        kind="shape",
+        says='Drop the kept axis',
+        code='''
+def linear_backward(grad_out, x, W):
+    return grad_out @ W.T, x.T @ grad_out, grad_out.sum(axis=0, keepdims=True)
+''',
+    ),
+    Mistake(
+        exercise="relu_backward",
+        name="gate inverted",
+        kind="sign",
+        says='gate inverted',
+        code='''
+def relu_backward(grad_out, z):
+    return grad_out * (z < 0)
+''',
+    ),
+    Mistake(
+        exercise="sigmoid_backward",
+        name="derivative with the wrong sign",
+        kind="sign",
+        says='wrong sign',
+        code='''
+def sigmoid_backward(grad_out, z):
+    s = 1.0 / (1.0 + np.exp(-z))
+    return grad_out * s * (s - 1.0)
+''',
+    ),
+    Mistake(
+        exercise="sigmoid_backward",
+        name="one factor of the derivative left out",
+        kind="missing term",
+        says='one of the two factors',
+        code='''
+def sigmoid_backward(grad_out, z):
+    s = 1.0 / (1.0 + np.exp(-z))
+    return grad_out * s
+''',
+    ),
+    Mistake(
+        exercise="mse_loss",
+        name="gradient summed over the outputs",
+        kind="axis",
+        says='axis is missing',
+        code='''
+def mse_loss(pred, target):
+    diff = pred - target
+    return np.mean(diff ** 2), (2.0 * diff / diff.size).sum(axis=1)
+''',
+    ),
+    Mistake(
+        exercise="softmax_cross_entropy",
+        name="largest logit of the whole batch subtracted",
+        kind="unstable",
+        says='`.max()` without an axis',
+        code='''
+def softmax_cross_entropy(logits, labels):
+    n = len(logits)
+    shifted = logits - logits.max()
+    logp = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    p = np.exp(logp)
+    p[np.arange(n), labels] -= 1.0
+    return -logp[np.arange(n), labels].mean(), p / n
+''',
+    ),
 ]
