@@ -245,4 +245,50 @@ def conv1d_backward(grad_out, x, w):
     return grad_x, grad_w
 ''',
     ),
+    # --- added for issue 14: at least six per exercise, spread across kinds -------------------
+    Mistake(
+        exercise="merge_backward",
+        name="np.split returns views",
+        kind="views",
+        says='shares memory with grad_out',
+        code='''
+def merge_backward(grad_out, widths):
+    return np.split(grad_out, np.cumsum(widths)[:-1], axis=1)
+''',
+    ),
+    Mistake(
+        exercise="merge_backward",
+        name="one column too many in every piece",
+        kind="shape",
+        says='number of columns is not',
+        code='''
+def merge_backward(grad_out, widths):
+    pieces, start = [], 0
+    for w in widths:
+        pieces.append(grad_out[:, start:start + w + 1].copy())
+        start += w
+    return pieces
+''',
+    ),
+    Mistake(
+        exercise="branch_backward",
+        name="np.sum over the list reduces to one number",
+        kind="axis",
+        says='a single number',
+        code='''
+def branch_backward(grads):
+    return np.sum(grads)
+''',
+    ),
+    Mistake(
+        exercise="residual_backward",
+        name="ReLU gate computed without the bias",
+        kind="point of evaluation",
+        says='without the bias',
+        code='''
+def residual_backward(grad_out, x, W, b):
+    gz = grad_out * (x @ W > 0)
+    return grad_out + gz @ W.T, x.T @ gz, gz.sum(axis=0)
+''',
+    ),
 ]
