@@ -10,6 +10,7 @@ import pytest
 
 from checks.core import GradingError
 from mistakes import CHAPTERS, GENERIC_WORDS, KINDS, mistakes_for
+from mistakes.alternatives import ALTERNATIVES
 from notebook_cells import grade_id, load_cells, run_until, solution_path
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
@@ -58,6 +59,12 @@ def test_mistake_fails_with_its_explanation(chapter, mistake):
     assert not any(w in mistake.says for w in GENERIC_WORDS) or mistake.generic, (
         f"{mistake.name!r} accepts a generic message: list the words of its specific diagnosis"
     )
+
+
+@pytest.mark.parametrize("alt", ALTERNATIVES, ids=[f"{a.chapter}:{a.exercise}:{a.name}" for a in ALTERNATIVES])
+def test_a_correct_alternative_keeps_full_marks(alt):
+    error = run_until(load_cells(solution_path(alt.chapter)), f"test_{alt.exercise}", replace={alt.exercise: alt.code})
+    assert error is None, f"the correct alternative {alt.name!r} fails: {error!r}"
 
 
 def test_every_chapter_lists_mistakes_for_every_exercise():
