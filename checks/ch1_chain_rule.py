@@ -89,6 +89,11 @@ def judge_mse_grad(fn, pred, target):
     expected = loss.backward()
     got = core.as_answer("mse_grad(pred, target)",
                          _call(fn, pred, target, name="mse_grad", unchanged=("pred", "target")))
+    diff = np.asarray(pred, dtype=np.float64) - target
+    if np.any(diff) and got.shape == diff.shape and any(
+            core.close(got, d) for d in (diff ** 2 / diff.size, diff ** 2)):
+        core.fail("`mse_grad` returns a piece of the loss, not its derivative: differentiate the square "
+                  "(pred - target)**2 with respect to pred, then keep the mean's 1/N.")
     factors = {MSE_FACTOR: pred.size}
     if pred.ndim >= 2 and pred.shape[0] not in (1, pred.size):
         factors["the number of rows"] = pred.shape[0]
@@ -193,6 +198,16 @@ def judge_tiny_net_grads(fn, x, y, w1, b1, w2, b2):
                     f"`grads[{k!r}]` is missing a factor of its chain: {label}. Write the "
                     f"path from {k} to L as a chain of local derivatives and multiply every link."
                 )
+        values = {"x": x, "y": y, "w1": w1, "b1": b1, "w2": w2, "b2": b2, "z1": z1, "a1": a1, "z2": z2}
+        links = {"dz2/dw2": ("a1", a1), "dz2/da1": ("w2", w2), "dz1/dw1": ("x", x)}
+        for label, value in chains[k].items():
+            if label not in links or abs(value) < 1e-8:
+                continue
+            right, _ = links[label]
+            for other, v in values.items():
+                if other != right and abs(v - value) > 1e-6 and core.close(got[k], expected[k] / value * v, atol=1e-12):
+                    core.fail(f"`grads[{k!r}]` uses {other} where {label} = {right} belongs: check which "
+                              "forward value each local derivative is evaluated at.")
         core.check_scalar(
             f"grads[{k!r}]", got[k], expected[k],
             factors={"2 (from the square)": 2.0},

@@ -124,6 +124,7 @@ def judge_vjp_exp(fn, g, x):
         (g * x, "multiplies g by x: the derivative of exp is not x."),
         (g * np.exp(-x), "multiplies g by exp(-x): the derivative of exp(x) is exp(x) itself, with a plus sign."),
         (g * np.exp(x - 1), "multiplies g by exp(x - 1), as if exp were a power of x: exp(x) is its own derivative."),
+        (g / x, "divides g by x: that is the derivative of log, not of exp."),
     ])
 
 
@@ -134,6 +135,7 @@ def judge_vjp_log(fn, g, x):
         (g * x, "multiplies g by x where the derivative of log divides by it."),
         (g / np.log(x), "divides g by log(x), the output: the derivative of log depends on its input x."),
         (-g / x, "has the wrong sign: log grows with x, so its derivative is positive."),
+        (g * np.exp(x), "multiplies g by exp(x): that is the derivative of exp, not of log."),
     ])
 
 
@@ -232,6 +234,9 @@ def judge_vjp_matmul(fn, g, A, B):
                       "factor under it; the gradient of A has A's shape and that of B has B's shape.")
         raise
     gA, gB = core.pair("vjp_matmul", got, "gA", "gB")
+    if A.shape != B.shape and core.close(gA, eB) and core.close(gB, eA):
+        core.fail(f"`vjp_matmul` returns the two gradients in the wrong order{where}: the pair is (gA, gB), "
+                  "the gradient of A first.")
     for label, arr, exp_ in (("gA", gA, eA), ("gB", gB, eB)):
         if arr.shape == exp_.shape and arr.shape[0] == arr.shape[1] and not core.close(arr, exp_) \
                 and core.close(arr.T, exp_):

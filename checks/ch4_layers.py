@@ -113,6 +113,9 @@ def judge_relu_backward(fn, grad_out, z):
     if core.close(got, (z > 0).astype(float)) or core.close(got, (z >= 0).astype(float)):
         core.fail("`relu_backward` returns the local derivative alone and ignores grad_out: backward "
                   "must pass the incoming gradient on, through the gate.")
+    if np.any((z < 0) & (grad_out != 0)) and core.close(got, grad_out * np.sign(z)):
+        core.fail("`relu_backward` multiplies by the sign of z: where z < 0 that sends -grad_out back, but "
+                  "ReLU is flat there, so its derivative is 0, not -1.")
     if core.close(got, grad_out * (z < 0)) or core.close(got, grad_out * (z <= 0)):
         core.fail("`relu_backward` has its gate inverted: it lets the gradient through where z is negative "
                   "and stops it where z is positive.")
@@ -186,6 +189,12 @@ def judge_mse_loss(fn, pred, target):
         core.fail(f"`loss` is the sum of the squared errors, {size} times too large{where}: this course's "
                   "MSE (like torch.nn.MSELoss) is the mean over all entries, so the loss does not "
                   "grow with the batch size.")
+    if loss.size == 1 and not np.isclose(float(loss.reshape(())), exp_loss):
+        for wrong, words in ((np.mean(np.abs(diff)), "averages |pred - target|: the MSE squares the differences"),
+                             (np.mean(diff), "averages the differences without squaring them"),
+                             (np.sqrt(np.mean(diff ** 2)), "takes a square root: that is the RMSE, not the MSE")):
+            if np.isclose(float(loss.reshape(())), wrong):
+                core.fail(f"`loss` {words}{where}.")
     core.check_scalar("loss", loss, exp_loss, factors=factors,
                       hint="average the squared differences over every entry." + where)
     if size > 1 and core.close(grad, 2 * diff):

@@ -106,6 +106,11 @@ def judge_batch_grad(fn, W, b, X, labels):
         if n > 1 and core.close(g * n, e):
             core.fail(f"`{label}` is N times too small (N = {n}, the batch size): the batch size was "
                       "divided out twice. Take the mean of the examples' gradients once, and only once.")
+    P = _residual(W, b, X, labels)
+    P[np.arange(n), labels] += 1.0
+    if core.close(db, P.mean(axis=0)) or core.close(dW, X.T @ P / n):
+        core.fail("`batch_grad` ignores the labels: it uses the softmax probabilities alone. The gradient "
+                  "of the loss with respect to the logits subtracts the one-hot of each label.")
     hint = "the batch gradient should equal the mean of the per-example gradients of exercise 1"
     core.check_close("dW", dW, dW_exp, factors={_N: n}, hint=hint)
     core.check_close("db", db, db_exp, factors={_N: n}, hint=hint)

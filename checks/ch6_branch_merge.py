@@ -146,6 +146,11 @@ def judge_branch_backward(fn, grads):
         )
     if n > 1 and not core.close(got, expected):
         for k, g in enumerate(grads):
+            if core.close(got, n * g):
+                fail(
+                    f"`branch_backward` counts copy {k}'s gradient {n} times: the copies carry different "
+                    "gradients, and each must be added once."
+                )
             if core.close(got, g):
                 fail(
                     f"`branch_backward` returns only one of the copies' gradients (copy {k} of "
@@ -326,6 +331,10 @@ def _explain_conv(gx, gw, grad_out, x, w, ex, ew):
     if not core.close(gx, ex):
         ax, _ = _conv_expected(grad_out, x, w, assign=True)
         fx, _ = _conv_expected(grad_out, x, w, flip=True)
+        nx, _ = _conv_expected(grad_out, x, np.ones_like(w))
+        if core.close(gx, nx):
+            fail("`grad_x` leaves the kernel out: each window passes grad_out back to the inputs it read, "
+                 "each one weighted by the kernel entry that multiplied it.")
         if core.close(gx, ax):
             fail(
                 "`grad_x` was assigned instead of accumulated: where two windows overlap, an "

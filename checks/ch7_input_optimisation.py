@@ -192,6 +192,10 @@ def _score_mistakes(model, x, k, lam, arr):
                       "squared norm term by term.")
         if core.close(arr, score + lam * x):
             core.fail("`class_score_grad` has the penalty's gradient with the wrong sign and off by a factor of 2.")
+        for pen in (x.sum(axis=1, keepdims=True), np.full(x.shape, x.sum()), np.sqrt((x * x).sum(axis=1, keepdims=True))):
+            if core.close(arr, score - 2 * lam * pen) or core.close(arr, score - lam * pen):
+                core.fail("`class_score_grad` turns the penalty's gradient into one number per row (a sum or a "
+                          "norm of x): the gradient of ||x||^2 has one entry per pixel, proportional to that pixel.")
         if core.close(arr, score / len(x) - 2 * lam * x) and len(x) > 1:
             core.fail("`class_score_grad` divides the score's gradient by the batch size N: each row is a "
                       "separate image with its own score, so nothing is averaged here.")
@@ -236,6 +240,9 @@ def judge_maximise_class(fn, model, k, steps, lr, lam, x0):
             core.fail(f"`maximise_class` takes {words}: it should take exactly `steps` = {steps} steps.")
     if core.close(arr, x0):
         core.fail("`maximise_class` returned the starting image unchanged: no step was applied.")
+    if lr != 1 and steps > 0 and core.close(arr, _maximise(model, k, steps, 1.0, lam, x0)):
+        core.fail(f"`maximise_class` ignores the learning rate: its steps are the whole gradient, not lr = {lr} "
+                  "times it.")
     if steps > 1 and core.close(arr, x0 + steps * lr * _score_grad(model, x0, k, lam)):
         core.fail("`maximise_class` reuses the gradient computed at the start for every step: the "
                   "gradient changes as x moves, so compute it again at the current x before each step.")

@@ -116,6 +116,9 @@ def check_close(name, got, expected, *, rtol=1e-6, atol=1e-8, factors=None, hint
         )
     if _close(got, expected, rtol, atol):
         return
+    if got.ndim == 2 and got.shape[0] == got.shape[1] > 1 and _close(got.T, expected, rtol, atol):
+        fail(f"`{name}` holds the right values but transposed (the matrix is square, so its shape did "
+             "not warn you): check the order of the matrix product.")
     if np.any(expected) and _close(-got, expected, rtol, atol):
         fail(f"`{name}` has the right size but the wrong sign: check the direction of each term.")
     denom = float(np.sum(expected * expected))

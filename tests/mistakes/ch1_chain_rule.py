@@ -375,4 +375,71 @@ def central_difference(f, x, eps=1e-5):
     return (f(x - eps) - f(x + eps)) / (2 * eps)
 ''',
     ),
+    # --- a second set, probing for fallback messages (issue 14) --------------------------------
+    Mistake(
+        exercise="sigmoid_grad",
+        name='square missing',
+        kind="missing term",
+        says='one of the two factors',
+        code='''
+def sigmoid_grad(z):
+    e = np.exp(-np.asarray(z, dtype=float))
+    return e / (1 + e)
+''',
+    ),
+    Mistake(
+        exercise="mse_grad",
+        name='squared error instead of gradient',
+        kind="other",
+        says='a piece of the loss, not its derivative',
+        code='''
+def mse_grad(pred, target):
+    return (pred - target) ** 2 / np.size(pred)
+''',
+    ),
+    Mistake(
+        exercise="tiny_net_grads",
+        name='z1 instead of a1 in dL/dw2',
+        kind="wrong variable",
+        says='uses z1 where dz2/dw2 = a1 belongs',
+        code='''
+def tiny_net_grads(x, y, w1, b1, w2, b2):
+    z1 = w1 * x + b1; a1 = 1 / (1 + np.exp(-z1)); z2 = w2 * a1 + b2
+    d2 = 2 * (z2 - y); d1 = d2 * w2 * a1 * (1 - a1)
+    return {"w1": d1 * x, "b1": d1, "w2": d2 * z1, "b2": d2}
+''',
+    ),
+    Mistake(
+        exercise="tiny_net_grads",
+        name='w1 used for w2 on the way back',
+        kind="wrong variable",
+        says='uses w1 where dz2/da1 = w2 belongs',
+        code='''
+def tiny_net_grads(x, y, w1, b1, w2, b2):
+    z1 = w1 * x + b1; a1 = 1 / (1 + np.exp(-z1)); z2 = w2 * a1 + b2
+    d2 = 2 * (z2 - y); d1 = d2 * w1 * a1 * (1 - a1)
+    return {"w1": d1 * x, "b1": d1, "w2": d2 * a1, "b2": d2}
+''',
+    ),
+    Mistake(
+        exercise="two_path_grad",
+        name='both paths share a factor, x left out',
+        kind="missing term",
+        says='missing a factor of its chain',
+        code='''
+def two_path_grad(x, y, w):
+    a1 = 1 / (1 + np.exp(-w * x)); d = 2 * (w * a1 - y)
+    return d * (a1 + w * a1 * (1 - a1))
+''',
+    ),
+    Mistake(
+        exercise="central_difference",
+        name='divides by eps**2',
+        kind="factor",
+        says='times too large',
+        code='''
+def central_difference(f, x, eps=1e-5):
+    return (f(x + eps) - f(x - eps)) / (2 * eps ** 2)
+''',
+    ),
 ]

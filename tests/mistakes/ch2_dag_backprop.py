@@ -440,4 +440,33 @@ def log(a, name=""):
     return Node(math.log10(a.value), (a,), (1.0 / (a.value * math.log(10)),), name)
 ''',
     ),
+    # --- a second set, probing for fallback messages (issue 14) --------------------------------
+    Mistake(
+        exercise="backward",
+        name='grads doubled',
+        kind="factor",
+        says='should be dL/dL = 1',
+        code='''
+def backward(output, order):
+    output.grad = 2.0
+    for node in reversed(order):
+        for p, l in zip(node.parents, node.local_grads):
+            p.grad += node.grad * l
+''',
+    ),
+    Mistake(
+        exercise="topological_order",
+        name='BFS from the output, reversed',
+        kind="other",
+        says='listed before its parent',
+        code='''
+def topological_order(output):
+    seen, queue, order = set(), [output], []
+    while queue:
+        n = queue.pop(0)
+        if id(n) in seen: continue
+        seen.add(id(n)); order.append(n); queue.extend(n.parents)
+    return order[::-1]
+''',
+    ),
 ]

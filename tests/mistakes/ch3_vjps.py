@@ -471,4 +471,41 @@ def linear_jacobian_W(x, out):
     return J
 ''',
     ),
+    # --- a second set, probing for fallback messages (issue 14) --------------------------------
+    Mistake(
+        exercise="vjp_products",
+        name='matmul results returned in swapped order',
+        kind="wrong variable",
+        says='wrong order',
+        code='''
+def vjp_mul(g, x, y):
+    return vjps.unbroadcast(g * y, np.shape(x)), vjps.unbroadcast(g * x, np.shape(y))
+
+def vjp_matmul(g, A, B):
+    return A.T @ g, g @ B.T
+''',
+    ),
+    Mistake(
+        exercise="unbroadcast",
+        name='always sums axis 0',
+        kind="axis",
+        says='wrong shape: expected (2, 1), got (3,)',
+        code='''
+def unbroadcast(g, shape):
+    return g if g.shape == tuple(shape) else g.sum(axis=0)
+''',
+    ),
+    Mistake(
+        exercise="vjp_exp_log",
+        name='exp and log swapped',
+        kind="wrong variable",
+        says='derivative of log, not of exp',
+        code='''
+def vjp_exp(g, x):
+    return g / x
+
+def vjp_log(g, x):
+    return g * np.exp(x)
+''',
+    ),
 ]

@@ -358,4 +358,50 @@ def softmax_cross_entropy(logits, labels):
     return -logp[np.arange(n), labels].mean(), p / n
 ''',
     ),
+    # --- a second set, probing for fallback messages (issue 14) --------------------------------
+    Mistake(
+        exercise="linear_backward",
+        name='dW as grad_out.T @ x',
+        kind="transpose",
+        says='transposed',
+        code='''
+def linear_backward(grad_out, x, W):
+    return grad_out @ W.T, grad_out.T @ x, grad_out.sum(axis=0)
+''',
+    ),
+    Mistake(
+        exercise="mse_loss",
+        name='loss without the square',
+        kind="missing term",
+        says='the MSE squares the differences',
+        code='''
+def mse_loss(pred, target):
+    d = pred - target
+    return np.mean(np.abs(d)), 2 * d / d.size
+''',
+    ),
+    Mistake(
+        exercise="softmax_cross_entropy",
+        name='gradient as one-hot minus probabilities',
+        kind="sign",
+        says='wrong sign',
+        code='''
+def softmax_cross_entropy(logits, labels):
+    n = len(logits)
+    m = logits.max(axis=1, keepdims=True)
+    logp = logits - m - np.log(np.exp(logits - m).sum(axis=1, keepdims=True))
+    p = np.exp(logp)
+    return -logp[np.arange(n), labels].mean(), (np.eye(logits.shape[1])[labels] - p) / n
+''',
+    ),
+    Mistake(
+        exercise="relu_backward",
+        name='uses sign of z',
+        kind="sign",
+        says='multiplies by the sign of z',
+        code='''
+def relu_backward(grad_out, z):
+    return grad_out * np.sign(z)
+''',
+    ),
 ]

@@ -514,4 +514,39 @@ def load_regression_data():
     return load_diabetes()
 ''',
     ),
+    # --- a second set, probing for fallback messages (issue 14) --------------------------------
+    Mistake(
+        exercise="per_example_grads",
+        name='db summed over the batch',
+        kind="axis",
+        says='one axis is missing',
+        code='''
+def per_example_grads(W, b, X, labels):
+    z = X @ W + b; p = np.exp(z - z.max(axis=1, keepdims=True)); p /= p.sum(axis=1, keepdims=True)
+    p[np.arange(len(X)), labels] -= 1
+    return X[:, :, None] * p[:, None, :], p.sum(axis=0)
+''',
+    ),
+    Mistake(
+        exercise="batch_grad",
+        name='labels ignored',
+        kind="missing term",
+        says='ignores the labels',
+        code='''
+def batch_grad(W, b, X, labels):
+    z = X @ W + b; p = np.exp(z - z.max(axis=1, keepdims=True)); p /= p.sum(axis=1, keepdims=True)
+    return X.T @ p / len(X), p.mean(axis=0)
+''',
+    ),
+    Mistake(
+        exercise="minibatches",
+        name='drops the last batch',
+        kind="other",
+        says='last, partial batch',
+        code='''
+def minibatches(X, y, batch_size, rng):
+    o = rng.permutation(len(X))
+    return [(X[o[i:i+batch_size]], y[o[i:i+batch_size]]) for i in range(0, len(X) - batch_size + 1, batch_size)]
+''',
+    ),
 ]

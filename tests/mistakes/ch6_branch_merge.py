@@ -291,4 +291,41 @@ def residual_backward(grad_out, x, W, b):
     return grad_out + gz @ W.T, x.T @ gz, gz.sum(axis=0)
 ''',
     ),
+    # --- a second set, probing for fallback messages (issue 14) --------------------------------
+    Mistake(
+        exercise="branch_backward",
+        name='first gradient times the count',
+        kind="wrong variable",
+        says="counts copy 0's gradient 3 times",
+        code='''
+def branch_backward(grads):
+    return grads[0] * len(grads)
+''',
+    ),
+    Mistake(
+        exercise="conv1d_backward",
+        name='grad_x without the kernel',
+        kind="missing term",
+        says='leaves the kernel out',
+        code='''
+def conv1d_backward(grad_out, x, w):
+    k, p = len(w), grad_out.shape[1]
+    gx, gw = np.zeros_like(x), np.zeros_like(w)
+    for i in range(p):
+        gx[:, i:i+k] += grad_out[:, i:i+1]
+        gw += (grad_out[:, i:i+1] * x[:, i:i+k]).sum(axis=0)
+    return gx, gw
+''',
+    ),
+    Mistake(
+        exercise="residual_backward",
+        name='grad_W transposed',
+        kind="transpose",
+        says='transposed',
+        code='''
+def residual_backward(grad_out, x, W, b):
+    gz = grad_out * (x @ W + b > 0)
+    return grad_out + gz @ W.T, gz.T @ x, gz.sum(axis=0)
+''',
+    ),
 ]

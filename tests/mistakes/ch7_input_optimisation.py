@@ -316,4 +316,43 @@ def adversarial(model, x, label, eps):
     return np.clip(x + eps * np.sign(g), 0.0, 1.0)
 ''',
     ),
+    # --- a second set, probing for fallback messages (issue 14) --------------------------------
+    Mistake(
+        exercise="class_score_grad",
+        name='penalty gradient from the sum of x',
+        kind="axis",
+        says='one number per row',
+        code='''
+def class_score_grad(model, x, k, lam):
+    z = model.forward(x); g = np.zeros_like(z); g[:, k] = 1
+    return model.backward(g) - 2 * lam * x.sum(axis=1, keepdims=True)
+''',
+    ),
+    Mistake(
+        exercise="maximise_class",
+        name='lr ignored',
+        kind="missing term",
+        says='ignores the learning rate',
+        code='''
+def maximise_class(model, k, steps, lr, lam, x0):
+    x = x0.copy()
+    for _ in range(steps):
+        x = x + class_score_grad(model, x, k, lam)
+    return x
+''',
+    ),
+    Mistake(
+        exercise="input_grad",
+        name="first layer's weight gradient, transposed",
+        kind="wrong variable",
+        says='wrong shape',
+        code='''
+def input_grad(model, x, label):
+    z = model.forward(x)
+    p = np.exp(z - z.max(axis=1, keepdims=True)); p /= p.sum(axis=1, keepdims=True)
+    p[np.arange(len(x)), label] -= 1
+    model.backward(p / len(x))
+    return model.layers[0].grads["W"].T
+''',
+    ),
 ]
