@@ -498,6 +498,13 @@ def judge_primitive(fn, name, values):
             core.fail(f"the local derivative of `{call}` divides by the output log(a) = "
                       f"{math.log(values[0]):.6g}: the derivative of log is taken with respect to its "
                       "input a, so it depends on a, not on log(a).")
+        if name == "exp" and (_near(local[k], values[0] * math.exp(values[0] - 1))
+                              or _near(local[k], values[0] * math.exp(values[0]))):
+            core.fail(f"the local derivative of `{call}` treats exp as a power of a (the power rule brings a "
+                      f"down as a factor): exp(a) = e**a has a constant base, and it is its own derivative.")
+        if name == "div" and k == 0 and _near(local[k], values[1]):
+            core.fail(f"the local derivative of `{call}` with respect to the numerator is b: a / b changes "
+                      "by 1/b for each unit of a.")
         if name == "exp" and _near(local[k], values[0]):
             core.fail(
                 f"the local derivative of `{call}` equals the input a = {values[0]:.6g}; nudging a "

@@ -23,7 +23,9 @@ KINDS = ("shape", "transpose", "axis", "factor", "sign", "in-place", "unstable",
 
 # Words of the comparison's fallback messages: a mistake whose feedback holds one of them was
 # recognised as wrong, but not named.
-GENERIC_WORDS = ("has wrong values", "is the wrong number", "is proportional to the right answer")
+GENERIC_WORDS = ("has wrong values", "is the wrong number", "is proportional to the right answer",
+                 "is wrong: expected", "is wrong: with", "disagrees with",
+                 "count the entries of each Jacobian, then add")
 
 
 def mistakes_for(chapter):

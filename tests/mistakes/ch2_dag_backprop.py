@@ -60,7 +60,7 @@ def log(a, name=""):
     Mistake(
         exercise="primitives",
         name="exp's partial from a wrong formula",
-        says="local derivative of `exp(a)`",
+        says="treats exp as a power of a",
         code='''
 def div(a, b, name=""):
     return Node(a.value / b.value, (a, b), (1.0 / b.value, -a.value / b.value ** 2), name)
