@@ -60,6 +60,9 @@ def judge_sigmoid_grad(fn, z):
     if core.close(got, sigmoid(z), atol=1e-10):
         core.fail("`sigmoid_grad` returns the sigmoid itself, sigmoid(z), not its derivative: "
                   "differentiate the logistic function, then evaluate the derivative at z.")
+    if core.close(got, 1 - np.tanh(z) ** 2, atol=1e-10):
+        core.fail("`sigmoid_grad` returns the derivative of tanh, 1 - tanh(z)**2: the sigmoid is a different "
+                  "function, and so is its derivative.")
     if core.close(got, 1 - sigmoid(z), atol=1e-10):
         core.fail("`sigmoid_grad` returns only one of the two factors of the derivative: the "
                   "derivative of the sigmoid is a product of two terms, both built from sigmoid(z).")
@@ -198,6 +201,10 @@ def judge_tiny_net_grads(fn, x, y, w1, b1, w2, b2):
                     f"`grads[{k!r}]` is missing a factor of its chain: {label}. Write the "
                     f"path from {k} to L as a chain of local derivatives and multiply every link."
                 )
+        for other in TINY_NET_KEYS:
+            if other != k and not core.close(expected[other], expected[k]) and core.close(got[k], expected[other], atol=1e-12):
+                core.fail(f"`grads[{k!r}]` holds dL/d{other}: the keys are mixed up, or one line was copied "
+                          f"from another. Write the chain from {k} itself to L.")
         values = {"x": x, "y": y, "w1": w1, "b1": b1, "w2": w2, "b2": b2, "z1": z1, "a1": a1, "z2": z2}
         links = {"dz2/dw2": ("a1", a1), "dz2/da1": ("w2", w2), "dz1/dw1": ("x", x)}
         for label, value in chains[k].items():
@@ -301,7 +308,10 @@ def judge_central_difference(fn, f, x, eps=None, label="f"):
             "side of x only. Its error shrinks like eps, not like eps**2; step to both sides."
         )
     if not core.close(got, expected, rtol=1e-9, atol=1e-12):
-        if core.close(got, up - down / (2 * h), rtol=1e-9) or core.close(got, up - down / 2 / h, rtol=1e-9):
+        if core.close(got, (up - down) / 2 * h, rtol=1e-9):
+            core.fail(f"`central_difference` on {label} multiplies by eps instead of dividing by it: operator "
+                      "precedence reads `/ 2 * eps` as `(... / 2) * eps`. Divide by `(2 * eps)`.")
+        if any(core.close(got, v, rtol=1e-9) for v in (up - down / (2 * h), up - down / 2 / h, up - down / 2 * h)):
             core.fail(f"`central_difference` on {label} divides only f(x - eps) by the step: operator "
                       "precedence. Put the difference of the two values in parentheses before dividing.")
         if eps is not None:

@@ -246,6 +246,14 @@ def judge_backward(fn, output):
                 variant[id(p)] += share(node, variant[id(node)], local)
         if all(_near(got[k], variant[k]) for k in expected):
             core.fail(f"your `backward` {words}.")
+    upstream = {id(n): 0.0 for n in order}
+    upstream[id(output)] = 1.0
+    for node in reversed(order):
+        for p, local in zip(node.parents, node.local_grads):
+            upstream[id(node)] += upstream[id(p)] * local
+    if all(_near(got[k], upstream[k]) for k in expected):
+        core.fail("your `backward` pushes gradients the wrong way, from parents into children: each node "
+                  "adds its own gradient times the local derivative into each of its parents' `grad`.")
     # Walk from the output back: find the first node whose grad breaks the rule.
     children = {id(n): [] for n in order}
     for node in order:

@@ -173,6 +173,10 @@ def _unbroadcast_shape_mistakes(g, shape, arr, where):
     if leading_only.shape != shape and arr.shape == leading_only.shape:
         core.fail(f"`unbroadcast` has shape {arr.shape}, expected {shape}{where}: you summed the axes numpy "
                   "added in front, but not the axes where the operand had length 1 and was stretched.")
+    if arr.size == prod(shape) and arr.ndim > len(shape):
+        core.fail(f"`unbroadcast` has shape {arr.shape}, expected {shape}{where}: the right number of entries, "
+                  "but the axes broadcasting added in front are still there (kept with keepdims). Those axes "
+                  "must disappear; only the operand's own length-1 axes are kept.")
     if arr.size == prod(shape):
         core.fail(f"`unbroadcast` has shape {arr.shape}, expected {shape}{where}: the right number of entries, "
                   "but the length-1 axes of `shape` are missing. Keep those axes when you sum over them.")

@@ -155,6 +155,9 @@ def judge_sigmoid_backward(fn, grad_out, z):
                   "receives z, the input of the forward pass: compute a from it first.")
     if core.close(got, s * (1 - s)):
         core.fail("`sigmoid_backward` returns the local derivative alone and ignores grad_out.")
+    if core.close(got, grad_out * (1 - np.tanh(z) ** 2)):
+        core.fail("`sigmoid_backward` uses the derivative of tanh, 1 - tanh(z)**2: the sigmoid is a different "
+                  "function, and so is its derivative.")
     if core.close(got, grad_out * s) or core.close(got, grad_out * (1 - s)):
         core.fail("`sigmoid_backward` keeps only one of the two factors of the sigmoid's derivative: it is "
                   "a product of two terms, both built from sigmoid(z).")
@@ -250,6 +253,12 @@ def judge_softmax_cross_entropy(fn, logits, labels):
                   "logit of 1e4 overflows (and exp of a very negative one underflows to 0, whose log "
                   "is -inf). Softmax does not change when the same number is subtracted from every "
                   "logit of a row, and the log can be taken before any exp: find the stable form.")
+    if (loss.size == 1 and exp_loss > 30 and float(loss.reshape(())) < 0.9 * exp_loss
+            and core.close(grad, exp_grad)):
+        core.fail(f"`loss` is {float(loss.reshape(())):.4g} where it should be {exp_loss:.4g}{where}: the log is "
+                  "taken of a probability that underflowed and was then clipped or padded with a tiny number. "
+                  "For a true class far below the largest logit, compute the log-probability directly "
+                  "(the logit minus the log of the row's sum of exponentials), never log(p).")
     factors = {"N (the batch size)": n} if n > 1 else {}
     core.check_scalar("loss", loss, exp_loss, rtol=1e-6, atol=1e-9, factors=factors,
                       hint="the loss is the average, over the rows, of minus the log-probability "

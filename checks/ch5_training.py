@@ -282,6 +282,9 @@ def judge_output_delta(fn, act, act_grad, z, grad_a):
         return act_grad(v)
 
     got = guard.call(fn, grad_a, z, a, spy, name="output_delta", unchanged=("grad_a", "z", "a"))
+    if seen and not np.allclose(grad_a, z) and all(core.close(s, grad_a, 1e-12, 0) for s in seen):
+        core.fail("`output_delta` calls `act_grad` on grad_a: act_grad takes the pre-activation z and returns "
+                  "the activation's derivative there.")
     applied_to_a = any(core.close(s, a, 1e-12, 0) for s in seen) and not np.allclose(a, z)
     arr = core.as_answer("output_delta", got)
     if applied_to_a or (arr.shape == expected.shape and core.close(arr, grad_a * act_grad(a))

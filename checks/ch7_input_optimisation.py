@@ -126,6 +126,11 @@ def judge_input_grad(fn, model, x, label):
             core.fail(f"`input_grad` has shape {arr.shape}, the shape of the logits: that is the gradient "
                       "with respect to the network's output. It still has to travel back through the "
                       "network to reach the input.")
+    if arr.shape == x.shape and np.all(np.isfinite(arr)) and not core.close(arr, expected):
+        p = np.exp(log_softmax(model.forward(x)))
+        if core.close(arr, model.backward(p / n)):
+            core.fail("`input_grad` leaves the labels out: the gradient of the cross-entropy with respect to the "
+                      "logits is the softmax minus the one-hot of each row's label.")
     if arr.shape == x.shape and not np.all(np.isfinite(arr)) and _batch_wide_shift(fn, model, x, label):
         core.fail("`input_grad` contains NaN or inf on a batch whose rows have very different largest "
                   "logits, though every row alone comes out finite: the number subtracted from the logits "
@@ -190,6 +195,9 @@ def _score_mistakes(model, x, k, lam, arr):
         if core.close(arr, score - lam * x):
             core.fail("`class_score_grad` has the penalty's gradient off by a factor of 2: differentiate the "
                       "squared norm term by term.")
+        if lam != 1 and (core.close(arr, score - 2 * x) or core.close(arr, score - x)):
+            core.fail("`class_score_grad` leaves lam out of the penalty's gradient: the penalty is lam ||x||^2, "
+                      "so lam scales its gradient.")
         if core.close(arr, score + lam * x):
             core.fail("`class_score_grad` has the penalty's gradient with the wrong sign and off by a factor of 2.")
         for pen in (x.sum(axis=1, keepdims=True), np.full(x.shape, x.sum()), np.sqrt((x * x).sum(axis=1, keepdims=True))):
@@ -327,6 +335,14 @@ def judge_adversarial_direction(fn, model, x, label, eps):
         core.fail("`adversarial` returned x unchanged: the perturbation is zero.")
     before, after = cross_entropy_rows(model, x, label), cross_entropy_rows(model, arr, label)
     _perturbation_mistakes(model, x, label, eps, arr)
+    g = _input_grad(model, x, label)
+    full = np.sum(g * (_fgsm(model, x, label, eps) - x), axis=1)
+    share = float(np.mean(np.sum(g * (arr - x), axis=1)[full > 0] / full[full > 0])) if np.any(full > 0) else 1.0
+    if share < 0.75:
+        core.fail(f"`adversarial` gains only {100 * share:.0f}% of the first-order rise in the loss that the "
+                  "budget allows: a pixel may move by eps, and the loss rises most when every pixel moves by "
+                  "the whole eps in the direction of its gradient's sign (not by an amount proportional to "
+                  "the gradient).")
     if np.mean(after) <= np.mean(before):
         core.fail("`adversarial` lowers the loss of the given `label` (from "
                   f"{np.mean(before):.3g} to {np.mean(after):.3g} on average): the attack must raise the "

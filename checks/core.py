@@ -167,6 +167,11 @@ def _explain_shape(name, got, expected, rtol, atol):
         if got.ndim < expected.ndim:
             fail(base + ": an axis of length 1 is missing (it was squeezed or summed away). "
                  "Return exactly the expected shape, length-1 axes included.")
+    if got.ndim == expected.ndim:
+        differ = [i for i, (a, b) in enumerate(zip(got.shape, expected.shape)) if a != b]
+        if len(differ) == 1 and got.shape[differ[0]] == 1:
+            fail(base + f": axis {differ[0]} has length 1 where {expected.shape[differ[0]]} belong, as if it "
+                 "had been summed or averaged away (with keepdims). That axis must stay.")
     if (got.ndim > expected.ndim and got.shape[got.ndim - expected.ndim:] == expected.shape
             and got.size > expected.size):
         fail(base + ". It has the broadcast shape, with leading axes that the operand does not "

@@ -442,4 +442,37 @@ def central_difference(f, x, eps=1e-5):
     return (f(x + eps) - f(x - eps)) / (2 * eps ** 2)
 ''',
     ),
+    # --- a third set, probing for fallback messages (issue 14) ---------------------------------
+    Mistake(
+        exercise="tiny_net_grads",
+        name='b2 copied from w2',
+        kind="wrong variable",
+        says='holds dL/dw2',
+        code='''
+def tiny_net_grads(x, y, w1, b1, w2, b2):
+    z1 = w1 * x + b1; a1 = 1 / (1 + np.exp(-z1)); z2 = w2 * a1 + b2
+    d2 = 2 * (z2 - y); d1 = d2 * w2 * a1 * (1 - a1)
+    return {"w1": d1 * x, "b1": d1, "w2": d2 * a1, "b2": d2 * a1}
+''',
+    ),
+    Mistake(
+        exercise="central_difference",
+        name='/ 2 * eps',
+        kind="other",
+        says='multiplies by eps instead of dividing',
+        code='''
+def central_difference(f, x, eps=1e-5):
+    return (f(x + eps) - f(x - eps)) / 2 * eps
+''',
+    ),
+    Mistake(
+        exercise="mse_grad",
+        name='divides by len(pred)',
+        kind="factor",
+        says='times too large',
+        code='''
+def mse_grad(pred, target):
+    return 2.0 * (np.asarray(pred) - target) / len(pred)
+''',
+    ),
 ]

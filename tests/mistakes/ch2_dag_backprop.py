@@ -469,4 +469,45 @@ def topological_order(output):
     return order[::-1]
 ''',
     ),
+    # --- a third set, probing for fallback messages (issue 14) ---------------------------------
+    Mistake(
+        exercise="topological_order",
+        name='output and its direct parents only',
+        kind="missing term",
+        says='leaves out',
+        code='''
+def topological_order(output):
+    return list(output.parents) + [output]
+''',
+    ),
+    Mistake(
+        exercise="backward",
+        name='gradient pushed from parent to child',
+        kind="other",
+        says='pushes gradients the wrong way',
+        code='''
+def backward(output, order):
+    output.grad = 1.0
+    for node in reversed(order):
+        for p, l in zip(node.parents, node.local_grads):
+            node.grad += p.grad * l
+''',
+    ),
+    Mistake(
+        exercise="train",
+        name='update before backprop',
+        kind="other",
+        says='did not move',
+        code='''
+def train(params, loss_fn, backprop, lr, steps):
+    losses = []
+    for _ in range(steps):
+        for p in params:
+            p.grad = 0.0
+        for p in params:
+            p.value -= lr * p.grad
+        loss = loss_fn(); backprop(loss); losses.append(loss.value)
+    return losses
+''',
+    ),
 ]

@@ -508,4 +508,47 @@ def vjp_log(g, x):
     return g * np.exp(x)
 ''',
     ),
+    # --- a third set, probing for fallback messages (issue 14) ---------------------------------
+    Mistake(
+        exercise="vjp_products",
+        name="mul: gy summed to x's shape",
+        kind="shape",
+        says='broadcast shape',
+        code='''
+def vjp_mul(g, x, y):
+    return vjps.unbroadcast(g * y, np.shape(x)), vjps.unbroadcast(g * x, np.shape(x))
+
+def vjp_matmul(g, A, B):
+    return g @ B.T, A.T @ g
+''',
+    ),
+    Mistake(
+        exercise="vjp_sum",
+        name='axis None returns g itself',
+        kind="shape",
+        says='spread g back',
+        code='''
+def vjp_sum(g, x, axis):
+    if axis is None:
+        return g
+    return np.broadcast_to(np.expand_dims(g, axis), x.shape).copy()
+''',
+    ),
+    Mistake(
+        exercise="unbroadcast",
+        name='keepdims on the leading axes',
+        kind="shape",
+        says='still there',
+        code='''
+def unbroadcast(g, shape):
+    shape = tuple(shape)
+    extra = g.ndim - len(shape)
+    if extra > 0:
+        g = g.sum(axis=tuple(range(extra)), keepdims=True)
+    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
+    if stretched:
+        g = g.sum(axis=stretched, keepdims=True)
+    return g
+''',
+    ),
 ]

@@ -404,4 +404,39 @@ def relu_backward(grad_out, z):
     return grad_out * np.sign(z)
 ''',
     ),
+    # --- a third set, probing for fallback messages (issue 14) ---------------------------------
+    Mistake(
+        exercise="linear_backward",
+        name='db summed over the outputs',
+        kind="axis",
+        says='wrong axis',
+        code='''
+def linear_backward(grad_out, x, W):
+    return grad_out @ W.T, x.T @ grad_out, grad_out.sum(axis=1)
+''',
+    ),
+    Mistake(
+        exercise="softmax_cross_entropy",
+        name='log of a clipped probability',
+        kind="unstable",
+        says='never log(p)',
+        code='''
+def softmax_cross_entropy(logits, labels):
+    n = len(logits)
+    e = np.exp(logits - logits.max(axis=1, keepdims=True)); p = e / e.sum(axis=1, keepdims=True)
+    loss = -np.log(p[np.arange(n), labels] + 1e-12).mean()
+    g = p.copy(); g[np.arange(n), labels] -= 1
+    return loss, g / n
+''',
+    ),
+    Mistake(
+        exercise="sigmoid_backward",
+        name="tanh's derivative",
+        kind="wrong variable",
+        says='derivative of tanh',
+        code='''
+def sigmoid_backward(grad_out, z):
+    return grad_out * (1 - np.tanh(z) ** 2)
+''',
+    ),
 ]

@@ -549,4 +549,48 @@ def minibatches(X, y, batch_size, rng):
     return [(X[o[i:i+batch_size]], y[o[i:i+batch_size]]) for i in range(0, len(X) - batch_size + 1, batch_size)]
 ''',
     ),
+    # --- a third set, probing for fallback messages (issue 14) ---------------------------------
+    Mistake(
+        exercise="minibatches",
+        name='indices drawn with replacement',
+        kind="global RNG",
+        says='more than once',
+        code='''
+def minibatches(X, y, batch_size, rng):
+    idx = rng.integers(0, len(X), size=len(X))
+    return [(X[idx[i:i + batch_size]], y[idx[i:i + batch_size]]) for i in range(0, len(X), batch_size)]
+''',
+    ),
+    Mistake(
+        exercise="load_regression_data",
+        name='returns X only',
+        kind="other",
+        says='should return a pair',
+        code='''
+def load_regression_data():
+    return mlp.data.load_diabetes()[0]
+''',
+    ),
+    Mistake(
+        exercise="output_delta",
+        name='act_grad applied to grad_a',
+        kind="point of evaluation",
+        says='calls `act_grad` on grad_a',
+        code='''
+def output_delta(grad_a, z, a, act_grad):
+    return act_grad(grad_a) * grad_a
+''',
+    ),
+    Mistake(
+        exercise="per_example_grads",
+        name='db of shape (N, 1)',
+        kind="axis",
+        says='summed or averaged away',
+        code='''
+def per_example_grads(W, b, X, labels):
+    z = X @ W + b; p = np.exp(z - z.max(axis=1, keepdims=True)); p /= p.sum(axis=1, keepdims=True)
+    p[np.arange(len(X)), labels] -= 1
+    return X[:, :, None] * p[:, None, :], p.sum(axis=1, keepdims=True)
+''',
+    ),
 ]

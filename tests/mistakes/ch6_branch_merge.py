@@ -328,4 +328,41 @@ def residual_backward(grad_out, x, W, b):
     return grad_out + gz @ W.T, gz.T @ x, gz.sum(axis=0)
 ''',
     ),
+    # --- a third set, probing for fallback messages (issue 14) ---------------------------------
+    Mistake(
+        exercise="conv1d_backward",
+        name='kernel gradient averaged over positions',
+        kind="factor",
+        says='the number of positions times too small',
+        code='''
+def conv1d_backward(grad_out, x, w):
+    k, p = len(w), grad_out.shape[1]
+    gx, gw = np.zeros_like(x), np.zeros_like(w)
+    for i in range(p):
+        gx[:, i:i+k] += grad_out[:, i:i+1] * w
+        gw += (grad_out[:, i:i+1] * x[:, i:i+k]).sum(axis=0)
+    return gx, gw / p
+''',
+    ),
+    Mistake(
+        exercise="residual_backward",
+        name='grad_b with a kept axis',
+        kind="shape",
+        says='extra axis of length 1',
+        code='''
+def residual_backward(grad_out, x, W, b):
+    gz = grad_out * (x @ W + b > 0)
+    return grad_out + gz @ W.T, x.T @ gz, gz.sum(axis=0, keepdims=True)
+''',
+    ),
+    Mistake(
+        exercise="merge_backward",
+        name='widths ignored, equal halves',
+        kind="shape",
+        says='number of columns is not',
+        code='''
+def merge_backward(grad_out, widths):
+    return [p.copy() for p in np.array_split(grad_out, len(widths), axis=1)]
+''',
+    ),
 ]

@@ -355,4 +355,52 @@ def input_grad(model, x, label):
     return model.layers[0].grads["W"].T
 ''',
     ),
+    # --- a third set, probing for fallback messages (issue 14) ---------------------------------
+    Mistake(
+        exercise="adversarial",
+        name='normalised gradient instead of its sign',
+        kind="factor",
+        says='first-order rise',
+        code='''
+def adversarial(model, x, label, eps):
+    g = input_grad(model, x, label)
+    return np.clip(x + eps * g / np.abs(g).max(axis=1, keepdims=True), 0.0, 1.0)
+''',
+    ),
+    Mistake(
+        exercise="maximise_class",
+        name='x aliased to x0 and updated in place',
+        kind="in-place",
+        says='in place',
+        code='''
+def maximise_class(model, k, steps, lr, lam, x0):
+    x = x0
+    for _ in range(steps):
+        x += lr * class_score_grad(model, x, k, lam)
+    return x
+''',
+    ),
+    Mistake(
+        exercise="class_score_grad",
+        name='penalty gradient 2x without lam',
+        kind="missing term",
+        says='leaves lam out',
+        code='''
+def class_score_grad(model, x, k, lam):
+    z = model.forward(x); g = np.zeros_like(z); g[:, k] = 1
+    return model.backward(g) - 2 * x
+''',
+    ),
+    Mistake(
+        exercise="input_grad",
+        name='one-hot not subtracted',
+        kind="missing term",
+        says='leaves the labels out',
+        code='''
+def input_grad(model, x, label):
+    z = model.forward(x)
+    p = np.exp(z - z.max(axis=1, keepdims=True)); p /= p.sum(axis=1, keepdims=True)
+    return model.backward(p / len(x))
+''',
+    ),
 ]
