@@ -8,8 +8,8 @@ pickles, so nothing that crosses can carry code.  A value is encoded as:
   with ``str`` or ``int`` keys;
 * numpy array (bool, integer or float dtype): ``{"$nd": base64, "dtype": "<f8", "shape": [...]}``,
   with ``"id"`` when the array is shared (an argument whose in-place changes are mirrored back),
-  and ``"view": {"of": id, "offset": bytes, "strides": [...]}`` when it is a slice of such an
-  array (the receiver rebuilds the same, read-only, view of its own copy);
+  and, from the student's side only, ``"view": {"of": id, "offset": bytes, "strides": [...]}``
+  when it is a slice of such an array (the grader rebuilds the same, read-only, view of its own);
 * ``np.random.Generator``: ``{"$rng": state, "id": ...}`` (its state is mirrored back);
 * an object with attributes: ``{"$ref": id}``, its attributes listed once per message in the
   message's ``"objects"`` table as ``{"cls": "module:Name", "attrs": {...}}``;
@@ -85,6 +85,7 @@ class Table:
         self.resolve_class = resolve_class or (lambda name: None)
         self.make_callable = make_callable
         self.functions = {}  # wire id -> callable of this side
+        self.mark_views = False  # the student's side sets it: say which results are slices of arguments
         self._count = 0
 
     def _new_id(self):
@@ -169,7 +170,7 @@ class Table:
         out = {"$nd": base64.b64encode(data.tobytes()).decode("ascii"),
                "dtype": data.dtype.str, "shape": list(arr.shape)}
         if share:
-            if id(arr) not in self.ids:
+            if self.mark_views and id(arr) not in self.ids:
                 view = self._view_of_known(arr)
                 if view is not None:
                     out["view"] = view

@@ -17,6 +17,7 @@ from notebook_cells import ROOT, grade_id
 
 def _round_trip(make_result):
     grader, sandbox = wire.Table("g"), wire.Table("s")
+    sandbox.mark_views = True  # as checks.runner sets it
     grad_out = np.arange(12.0).reshape(3, 4)
     objects = {}
     sent = grader.encode([grad_out], objects)
@@ -59,3 +60,11 @@ def test_merge_backward_returning_views_fails_in_the_sandbox():
     assert not verdicts["test_merge_backward"].passed
     assert "shares memory" in verdicts["test_merge_backward"].evalue
     assert verdicts["test_branch_backward"].passed
+
+
+def test_the_grader_never_sends_views_to_the_student():
+    grader = wire.Table("g")
+    x = np.arange(6.0).reshape(2, 3)
+    first = grader.encode([x], {})
+    second = grader.encode([x[:, :2]], {})
+    assert "view" not in first[0] and "view" not in second[0]
