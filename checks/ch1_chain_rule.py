@@ -63,6 +63,8 @@ def judge_sigmoid_grad(fn, z):
     if core.close(got, 1 - np.tanh(z) ** 2, atol=1e-10):
         core.fail("`sigmoid_grad` returns the derivative of tanh, 1 - tanh(z)**2: the sigmoid is a different "
                   "function, and so is its derivative.")
+    if core.close(got, sigmoid(z) * (1 + sigmoid(z)), atol=1e-10):
+        core.fail("`sigmoid_grad` computes s (1 + s): the second factor has the wrong sign inside.")
     if core.close(got, 1 - sigmoid(z), atol=1e-10):
         core.fail("`sigmoid_grad` returns only one of the two factors of the derivative: the "
                   "derivative of the sigmoid is a product of two terms, both built from sigmoid(z).")

@@ -365,6 +365,10 @@ def judge_train(fn, rng, n_points, lr, steps):
             "the loss goes up: your step moves each parameter along its gradient, which is the "
             "direction in which the loss grows. Check the sign of the update."
         )
+    for other in (lr * lr, 2 * lr, lr / 2, 1.0):
+        if other != lr and _same_run(got_theta, _simulate(start, loss_at, grad_at, other, steps)[0]):
+            core.fail(f"the steps use a learning rate of {other:g}, not lr = {lr:g}: move each parameter by "
+                      "lr times its gradient, once per step.")
     stale, _ = _simulate(start, loss_at, grad_at, lr, steps, reset=False)
     if steps > 1 and _same_run(got_theta, stale):
         core.fail(
@@ -510,6 +514,12 @@ def judge_primitive(fn, name, values):
                               or _near(local[k], values[0] * math.exp(values[0]))):
             core.fail(f"the local derivative of `{call}` treats exp as a power of a (the power rule brings a "
                       f"down as a factor): exp(a) = e**a has a constant base, and it is its own derivative.")
+        if name == "div" and k == 1 and _near(local[k], -1.0 / values[1] ** 2) and values[0] != 1:
+            core.fail(f"the local derivative of `{call}` with respect to the divisor b misses the factor a: "
+                      "a / b is a times 1/b, and a stays as a factor of the derivative of 1/b.")
+        if name == "div" and k == 0 and _near(local[k], values[0] / values[1]) and values[0] != 1:
+            core.fail(f"the local derivative of `{call}` with respect to a stores the value a / b itself: "
+                      "how much does a / b change per unit of a?")
         if name == "div" and k == 0 and _near(local[k], values[1]):
             core.fail(f"the local derivative of `{call}` with respect to the numerator is b: a / b changes "
                       "by 1/b for each unit of a.")

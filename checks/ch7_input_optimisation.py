@@ -248,6 +248,9 @@ def judge_maximise_class(fn, model, k, steps, lr, lam, x0):
             core.fail(f"`maximise_class` takes {words}: it should take exactly `steps` = {steps} steps.")
     if core.close(arr, x0):
         core.fail("`maximise_class` returned the starting image unchanged: no step was applied.")
+    if lam > 0 and steps > 0 and core.close(arr, _maximise(model, k, steps, lr, 2 * lam, x0)):
+        core.fail("`maximise_class` applies the penalty twice: `class_score_grad` already includes the "
+                  "gradient of -lam ||x||^2, so the step needs nothing more.")
     if lr != 1 and steps > 0 and core.close(arr, _maximise(model, k, steps, 1.0, lam, x0)):
         core.fail(f"`maximise_class` ignores the learning rate: its steps are the whole gradient, not lr = {lr} "
                   "times it.")

@@ -74,4 +74,25 @@ def vjp_sum(g, x, axis):
     shape = list(x.shape); shape[axis] = 1
     return np.reshape(g, shape) * np.ones_like(x)
 '''),
+    Alternative('ch6_branch_merge', 'conv1d_backward', 'np.convolve in full mode for grad_x', '''
+def conv1d_backward(grad_out, x, w):
+    gx = np.stack([np.convolve(g, w, mode="full") for g in grad_out])
+    k, p = len(w), grad_out.shape[1]
+    gw = np.zeros_like(w)
+    for i in range(p):
+        gw += (grad_out[:, i:i+1] * x[:, i:i+k]).sum(axis=0)
+    return gx, gw
+'''),
+    Alternative('ch7_input_optimisation', 'adversarial', 'a huge gradient step clipped to the eps-box', '''
+def adversarial(model, x, label, eps):
+    g = input_grad(model, x, label)
+    return np.clip(x + np.clip(g * 1e6, -eps, eps), 0.0, 1.0)
+'''),
+    Alternative('ch3_vjps', 'vjp_products', 'gB as (g.T @ A).T', '''
+def vjp_mul(g, x, y):
+    return vjps.unbroadcast(g * y, np.shape(x)), vjps.unbroadcast(g * x, np.shape(y))
+
+def vjp_matmul(g, A, B):
+    return g @ B.T, (g.T @ A).T
+'''),
 ]

@@ -475,4 +475,16 @@ def mse_grad(pred, target):
     return 2.0 * (np.asarray(pred) - target) / len(pred)
 ''',
     ),
+    # --- a fourth probe (issue 14); the two marked generic have no specific diagnosis ------------
+    Mistake(
+        exercise="sigmoid_grad",
+        name='s*(1+s)',
+        kind="sign",
+        says='wrong sign inside',
+        code='''
+def sigmoid_grad(z):
+    s = 1 / (1 + np.exp(-np.asarray(z, dtype=float)))
+    return s * (1 + s)
+''',
+    ),
 ]

@@ -510,4 +510,58 @@ def train(params, loss_fn, backprop, lr, steps):
     return losses
 ''',
     ),
+    # --- a fourth probe (issue 14); the two marked generic have no specific diagnosis ------------
+    Mistake(
+        exercise="primitives",
+        name='div partial wrt b as 1/b**2',
+        kind="missing term",
+        says='misses the factor a',
+        code='''
+def div(a, b, name=""):
+    q = a.value / b.value
+    return Node(q, (a, b), (1.0 / b.value, -1.0 / b.value ** 2), name)
+
+def exp(a, name=""):
+    e = math.exp(a.value)
+    return Node(e, (a,), (e,), name)
+
+def log(a, name=""):
+    return Node(math.log(a.value), (a,), (1.0 / a.value,), name)
+''',
+    ),
+    Mistake(
+        exercise="primitives",
+        name='div partial wrt a as a/b',
+        kind="wrong variable",
+        says='stores the value a / b itself',
+        code='''
+def div(a, b, name=""):
+    q = a.value / b.value
+    return Node(q, (a, b), (q, -q / b.value), name)
+
+def exp(a, name=""):
+    e = math.exp(a.value)
+    return Node(e, (a,), (e,), name)
+
+def log(a, name=""):
+    return Node(math.log(a.value), (a,), (1.0 / a.value,), name)
+''',
+    ),
+    Mistake(
+        exercise="train",
+        name='lr applied twice',
+        kind="factor",
+        says='learning rate of',
+        code='''
+def train(params, loss_fn, backprop, lr, steps):
+    losses = []
+    for _ in range(steps):
+        for p in params:
+            p.grad = 0.0
+        loss = loss_fn(); backprop(loss); losses.append(loss.value)
+        for p in params:
+            p.value -= lr * lr * p.grad
+    return losses
+''',
+    ),
 ]

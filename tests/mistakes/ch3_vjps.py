@@ -551,4 +551,21 @@ def unbroadcast(g, shape):
     return g
 ''',
     ),
+    # --- a fourth probe (issue 14); the two marked generic have no specific diagnosis ------------
+    Mistake(
+        exercise="jacobian_entries",
+        name='appendix_d with dZ1/dW1 as (10,5),(5,)',
+        kind="shape",
+        says='compare each (output shape, input shape) pair',
+        code='''
+def jacobian_entries(edges):
+    total = 0
+    for o, i in edges:
+        total += int(np.prod(o)) * int(np.prod(i))
+    return total
+
+appendix_d = [((), (10, 1)), ((10, 1), (10, 1)), ((10, 1), (10, 5)), ((10, 5), (5, 5)),
+              ((10, 1), (10, 1)), ((10, 1), (10, 5))]
+''',
+    ),
 ]

@@ -439,4 +439,26 @@ def sigmoid_backward(grad_out, z):
     return grad_out * (1 - np.tanh(z) ** 2)
 ''',
     ),
+    # --- a fourth probe (issue 14); the two marked generic have no specific diagnosis ------------
+    Mistake(
+        exercise="linear_backward",
+        name='grad_in summed over the batch',
+        kind="axis",
+        says='one axis is missing',
+        code='''
+def linear_backward(grad_out, x, W):
+    return (grad_out @ W.T).sum(axis=0), x.T @ grad_out, grad_out.sum(axis=0)
+''',
+    ),
+    Mistake(
+        exercise="linear_backward",
+        name='dW missing x (grad_out summed)',
+        kind="missing term",
+        says='has wrong values',
+        code='''
+def linear_backward(grad_out, x, W):
+    return grad_out @ W.T, np.tile(grad_out.sum(axis=0), (x.shape[1], 1)), grad_out.sum(axis=0)
+''',
+        generic=True,
+    ),
 ]

@@ -593,4 +593,27 @@ def per_example_grads(W, b, X, labels):
     return X[:, :, None] * p[:, None, :], p.sum(axis=1, keepdims=True)
 ''',
     ),
+    # --- a fourth probe (issue 14); the two marked generic have no specific diagnosis ------------
+    Mistake(
+        exercise="param_grads",
+        name='dW averaged, db summed',
+        kind="factor",
+        says='a mean for the weights but a sum for the biases',
+        code='''
+def param_grads(a_prev, delta):
+    return a_prev.T @ delta / len(a_prev), delta.sum(axis=0)
+''',
+    ),
+    Mistake(
+        exercise="per_example_grads",
+        name='dW_each summed over classes',
+        kind="axis",
+        says='one axis is missing',
+        code='''
+def per_example_grads(W, b, X, labels):
+    z = X @ W + b; p = np.exp(z - z.max(axis=1, keepdims=True)); p /= p.sum(axis=1, keepdims=True)
+    p[np.arange(len(X)), labels] -= 1
+    return X * p.sum(axis=1, keepdims=True), p
+''',
+    ),
 ]

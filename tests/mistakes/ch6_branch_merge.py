@@ -365,4 +365,41 @@ def merge_backward(grad_out, widths):
     return [p.copy() for p in np.array_split(grad_out, len(widths), axis=1)]
 ''',
     ),
+    # --- a fourth probe (issue 14); the two marked generic have no specific diagnosis ------------
+    Mistake(
+        exercise="conv1d_backward",
+        name='grad_w from grad_out only',
+        kind="missing term",
+        says='has wrong values',
+        code='''
+def conv1d_backward(grad_out, x, w):
+    k, p = len(w), grad_out.shape[1]
+    gx = np.zeros_like(x)
+    for i in range(p):
+        gx[:, i:i+k] += grad_out[:, i:i+1] * w
+    return gx, np.full(k, grad_out.sum())
+''',
+        generic=True,
+    ),
+    Mistake(
+        exercise="residual_backward",
+        name='grad_x with W instead of W.T plus relu ok',
+        kind="transpose",
+        says='uses W where its transpose belongs',
+        code='''
+def residual_backward(grad_out, x, W, b):
+    gz = grad_out * (x @ W + b > 0)
+    return grad_out + gz @ W, x.T @ gz, gz.sum(axis=0)
+''',
+    ),
+    Mistake(
+        exercise="branch_backward",
+        name='returns the list unchanged',
+        kind="shape",
+        says='stacks the 3 copies',
+        code='''
+def branch_backward(grads):
+    return grads
+''',
+    ),
 ]

@@ -403,4 +403,18 @@ def input_grad(model, x, label):
     return model.backward(p / len(x))
 ''',
     ),
+    # --- a fourth probe (issue 14); the two marked generic have no specific diagnosis ------------
+    Mistake(
+        exercise="maximise_class",
+        name='penalty applied twice (adds -2 lam x again)',
+        kind="other",
+        says='applies the penalty twice',
+        code='''
+def maximise_class(model, k, steps, lr, lam, x0):
+    x = x0.copy()
+    for _ in range(steps):
+        x = x + lr * (class_score_grad(model, x, k, lam) - 2 * lam * x)
+    return x
+''',
+    ),
 ]
