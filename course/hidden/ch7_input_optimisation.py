@@ -1,8 +1,10 @@
 """Hidden checks for chapter 7, optimising the input.
 
 Random networks (ReLU and tanh, one to two hidden layers), a batch of one,
-logits in the thousands, several penalties including none, a single ascent
-step and zero steps, other attack budgets, and central differences in
+logits in the thousands, rows whose largest logits lie about 1e4 apart,
+several penalties including none, a single ascent step and zero steps,
+other attack budgets, attacks on labels that differ from the predictions
+(the perturbation judged pixel by pixel), and central differences in
 float64.  Each case is judged by the visible module's ``judge_*`` functions,
 so the feedback names the same mistakes.
 """
