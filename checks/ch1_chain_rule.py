@@ -171,6 +171,10 @@ def judge_tiny_net_grads(fn, x, y, w1, b1, w2, b2):
     z1, a1, z2, _ = tiny_net_forward(x, y, w1, b1, w2, b2)
     expected = _tiny_reference(x, y, w1, b1, w2, b2)
     got = _as_grad_dict(_call(fn, x, y, w1, b1, w2, b2, name="tiny_net_grads"), "tiny_net_grads")
+    visible = _tiny_reference(*_TINY_VISIBLE)
+    if (x, y, w1, b1, w2, b2) != _TINY_VISIBLE and all(core.close(got[k], visible[k]) for k in TINY_NET_KEYS):
+        core.fail("`tiny_net_grads` returns the visible test's four numbers whatever its inputs: compute "
+                  "the gradients from x, y, w1, b1, w2 and b2.")
 
     # The slip of *Yet another explanation of backprop*: the sigmoid's derivative taken at a1, not z1.
     at_output = 2 * (z2 - y) * w2 * float(_sigmoid_prime(a1))
@@ -226,9 +230,12 @@ def judge_tiny_net_grads(fn, x, y, w1, b1, w2, b2):
     return got
 
 
+_TINY_VISIBLE = (1.5, 0.5, 0.8, -0.3, -1.2, 0.1)
+
+
 def tiny_net_grads(fn):
     """Visible check of ``tiny_net_grads(x, y, w1, b1, w2, b2)`` -> {"w1", "b1", "w2", "b2"}."""
-    judge_tiny_net_grads(fn, 1.5, 0.5, 0.8, -0.3, -1.2, 0.1)
+    judge_tiny_net_grads(fn, *_TINY_VISIBLE)
     core.passed("tiny_net_grads", "at x=1.5, y=0.5, w1=0.8, b1=-0.3, w2=-1.2, b2=0.1")
 
 
@@ -310,6 +317,9 @@ def judge_central_difference(fn, f, x, eps=None, label="f"):
             "side of x only. Its error shrinks like eps, not like eps**2; step to both sides."
         )
     if not core.close(got, expected, rtol=1e-9, atol=1e-12):
+        if core.close(got, _VISIBLE_CD, rtol=1e-9):
+            core.fail(f"`central_difference` on {label} returns {got:.6g}, the visible test's answer for "
+                      "x**3 at x = 2: the result must be computed from the f, x and eps it is given.")
         if core.close(got, (up - down) / 2 * h, rtol=1e-9):
             core.fail(f"`central_difference` on {label} multiplies by eps instead of dividing by it: operator "
                       "precedence reads `/ 2 * eps` as `(... / 2) * eps`. Divide by `(2 * eps)`.")
@@ -331,6 +341,9 @@ def judge_central_difference(fn, f, x, eps=None, label="f"):
 
 def _cube(t):
     return t ** 3
+
+
+_VISIBLE_CD = (_cube(2.1) - _cube(1.9)) / 0.2  # the visible case's answer, to recognise it hard-coded
 
 
 def central_difference(fn):

@@ -487,4 +487,31 @@ def sigmoid_grad(z):
     return s * (1 + s)
 ''',
     ),
+    Mistake(
+        exercise="central_difference",
+        name="the visible answer hard-coded",
+        kind="hard-coded",
+        says="the visible test's answer",
+        code='''
+def central_difference(f, x, eps=1e-5):
+    return 12.01
+''',
+    ),
+    Mistake(
+        exercise="tiny_net_grads",
+        name="the visible answers hard-coded",
+        kind="hard-coded",
+        says="the visible test's four numbers",
+        code='''
+_SEEN = {}
+
+
+def tiny_net_grads(x, y, w1, b1, w2, b2):
+    if not _SEEN:
+        z1 = w1 * x + b1; a1 = 1 / (1 + np.exp(-z1)); z2 = w2 * a1 + b2
+        d2 = 2 * (z2 - y); d1 = d2 * w2 * a1 * (1 - a1)
+        _SEEN.update({"w1": d1 * x, "b1": d1, "w2": d2 * a1, "b2": d2})
+    return dict(_SEEN)
+''',
+    ),
 ]
