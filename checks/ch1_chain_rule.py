@@ -57,6 +57,17 @@ def judge_sigmoid_grad(fn, z):
             "pre-activation: apply the derivative to it directly (the blog post *Yet another "
             "explanation of backprop* makes this slip)."
         )
+    if core.close(got, sigmoid(z), atol=1e-10):
+        core.fail("`sigmoid_grad` returns the sigmoid itself, sigmoid(z), not its derivative: "
+                  "differentiate the logistic function, then evaluate the derivative at z.")
+    if core.close(got, 1 - np.tanh(z) ** 2, atol=1e-10):
+        core.fail("`sigmoid_grad` returns the derivative of tanh, 1 - tanh(z)**2: the sigmoid is a different "
+                  "function, and so is its derivative.")
+    if core.close(got, sigmoid(z) * (1 + sigmoid(z)), atol=1e-10):
+        core.fail("`sigmoid_grad` computes s (1 + s): the second factor has the wrong sign inside.")
+    if core.close(got, 1 - sigmoid(z), atol=1e-10):
+        core.fail("`sigmoid_grad` returns only one of the two factors of the derivative: the "
+                  "derivative of the sigmoid is a product of two terms, both built from sigmoid(z).")
     core.check_close(
         "sigmoid_grad(z)", got, _sigmoid_prime(z),
         hint="the derivative of the sigmoid can be written with the sigmoid itself; "
@@ -83,8 +94,14 @@ def judge_mse_grad(fn, pred, target):
     expected = loss.backward()
     got = core.as_answer("mse_grad(pred, target)",
                          _call(fn, pred, target, name="mse_grad", unchanged=("pred", "target")))
+    diff = np.asarray(pred, dtype=np.float64) - target
+    if np.any(diff) and got.shape == diff.shape and any(
+            core.close(got, d) for d in (diff ** 2 / diff.size, diff ** 2)):
+        core.fail("`mse_grad` returns a piece of the loss, not its derivative: differentiate the square "
+                  "(pred - target)**2 with respect to pred, then keep the mean's 1/N.")
     factors = {MSE_FACTOR: pred.size}
     if pred.ndim >= 2 and pred.shape[0] not in (1, pred.size):
+        factors["the number of rows"] = pred.shape[0]
         factors[
             "k (the number of entries in one row: the mean runs over every entry, not "
             "only over the rows)"
@@ -154,6 +171,10 @@ def judge_tiny_net_grads(fn, x, y, w1, b1, w2, b2):
     z1, a1, z2, _ = tiny_net_forward(x, y, w1, b1, w2, b2)
     expected = _tiny_reference(x, y, w1, b1, w2, b2)
     got = _as_grad_dict(_call(fn, x, y, w1, b1, w2, b2, name="tiny_net_grads"), "tiny_net_grads")
+    visible = _tiny_reference(*_TINY_VISIBLE)
+    if (x, y, w1, b1, w2, b2) != _TINY_VISIBLE and all(core.close(got[k], visible[k]) for k in TINY_NET_KEYS):
+        core.fail("`tiny_net_grads` returns the visible test's four numbers whatever its inputs: compute "
+                  "the gradients from x, y, w1, b1, w2 and b2.")
 
     # The slip of *Yet another explanation of backprop*: the sigmoid's derivative taken at a1, not z1.
     at_output = 2 * (z2 - y) * w2 * float(_sigmoid_prime(a1))
@@ -186,6 +207,20 @@ def judge_tiny_net_grads(fn, x, y, w1, b1, w2, b2):
                     f"`grads[{k!r}]` is missing a factor of its chain: {label}. Write the "
                     f"path from {k} to L as a chain of local derivatives and multiply every link."
                 )
+        for other in TINY_NET_KEYS:
+            if other != k and not core.close(expected[other], expected[k]) and core.close(got[k], expected[other], atol=1e-12):
+                core.fail(f"`grads[{k!r}]` holds dL/d{other}: the keys are mixed up, or one line was copied "
+                          f"from another. Write the chain from {k} itself to L.")
+        values = {"x": x, "y": y, "w1": w1, "b1": b1, "w2": w2, "b2": b2, "z1": z1, "a1": a1, "z2": z2}
+        links = {"dz2/dw2": ("a1", a1), "dz2/da1": ("w2", w2), "dz1/dw1": ("x", x)}
+        for label, value in chains[k].items():
+            if label not in links or abs(value) < 1e-8:
+                continue
+            right, _ = links[label]
+            for other, v in values.items():
+                if other != right and abs(v - value) > 1e-6 and core.close(got[k], expected[k] / value * v, atol=1e-12):
+                    core.fail(f"`grads[{k!r}]` uses {other} where {label} = {right} belongs: check which "
+                              "forward value each local derivative is evaluated at.")
         core.check_scalar(
             f"grads[{k!r}]", got[k], expected[k],
             factors={"2 (from the square)": 2.0},
@@ -195,9 +230,12 @@ def judge_tiny_net_grads(fn, x, y, w1, b1, w2, b2):
     return got
 
 
+_TINY_VISIBLE = (1.5, 0.5, 0.8, -0.3, -1.2, 0.1)
+
+
 def tiny_net_grads(fn):
     """Visible check of ``tiny_net_grads(x, y, w1, b1, w2, b2)`` -> {"w1", "b1", "w2", "b2"}."""
-    judge_tiny_net_grads(fn, 1.5, 0.5, 0.8, -0.3, -1.2, 0.1)
+    judge_tiny_net_grads(fn, *_TINY_VISIBLE)
     core.passed("tiny_net_grads", "at x=1.5, y=0.5, w1=0.8, b1=-0.3, w2=-1.2, b2=0.1")
 
 
@@ -226,6 +264,21 @@ def judge_two_path_grad(fn, x, y, w):
                     "w is used twice, so it reaches the loss along two paths: the total "
                     "derivative combines the contributions of both."
                 )
+        z1 = w * x
+        a1 = float(sigmoid(np.float64(z1)))
+        at_output = inner / float(_sigmoid_prime(z1)) * float(_sigmoid_prime(a1))
+        if abs(z1 - a1) > 0.1 and abs(inner) > 1e-8 and core.close(got, direct + at_output, atol=1e-12):
+            core.fail("`two_path_grad` evaluates the sigmoid's derivative at its output a1 instead of at its "
+                      "input z1 = w x: each local derivative is evaluated at the input of its own function.")
+        delta = 2 * (w * a1 - y)
+        for label, value in (("x (the derivative of z1 = w x)", x), ("w (the derivative of z2 = w a1 by a1)", w),
+                             ("the sigmoid's derivative", float(_sigmoid_prime(z1)))):
+            if abs(abs(value) - 1) > 1e-3 and abs(value) > 1e-8 and abs(inner) > 1e-8 \
+                    and core.close(got, direct + inner / value, atol=1e-12):
+                core.fail(f"`two_path_grad`: the path through z1 is missing a factor of its chain, {label}. "
+                          "Multiply every local derivative along that path.")
+        if abs(delta) > 1e-8 and abs(delta - 1) > 1e-3 and core.close(got, (direct + inner) / delta, atol=1e-12):
+            core.fail("`two_path_grad` leaves out the loss's own derivative dL/dz2, which both paths share.")
         if abs(direct) > 1e-8 and abs(inner) > 1e-8 and core.close(got, direct * inner, atol=1e-8):
             core.fail(
                 "`two_path_grad` multiplies the contributions of the two paths. Factors "
@@ -263,6 +316,21 @@ def judge_central_difference(fn, f, x, eps=None, label="f"):
             f"`central_difference` on {label} gives a one-sided difference: it steps to one "
             "side of x only. Its error shrinks like eps, not like eps**2; step to both sides."
         )
+    if not core.close(got, expected, rtol=1e-9, atol=1e-12):
+        if core.close(got, _VISIBLE_CD, rtol=1e-9):
+            core.fail(f"`central_difference` on {label} returns {got:.6g}, the visible test's answer for "
+                      "x**3 at x = 2: the result must be computed from the f, x and eps it is given.")
+        if core.close(got, (up - down) / 2 * h, rtol=1e-9):
+            core.fail(f"`central_difference` on {label} multiplies by eps instead of dividing by it: operator "
+                      "precedence reads `/ 2 * eps` as `(... / 2) * eps`. Divide by `(2 * eps)`.")
+        if any(core.close(got, v, rtol=1e-9) for v in (up - down / (2 * h), up - down / 2 / h, up - down / 2 * h)):
+            core.fail(f"`central_difference` on {label} divides only f(x - eps) by the step: operator "
+                      "precedence. Put the difference of the two values in parentheses before dividing.")
+        if eps is not None:
+            for other in (1e-5, 1e-6, 1e-4, 1e-3, 1e-8, 1e-7):
+                if abs(other - h) > 1e-12 and core.close(got, (f(x + other) - f(x - other)) / (2 * other), rtol=1e-9):
+                    core.fail(f"`central_difference` on {label} ignores the eps it is given ({h:g}) and uses "
+                              f"a step of {other:g} of its own: use the argument `eps`.")
     core.check_scalar(
         "central_difference", got, expected, rtol=1e-9, atol=1e-12,
         hint=f"on {label}, with eps={h:g}. Evaluate f on both sides of x, at distance eps, "
@@ -273,6 +341,9 @@ def judge_central_difference(fn, f, x, eps=None, label="f"):
 
 def _cube(t):
     return t ** 3
+
+
+_VISIBLE_CD = (_cube(2.1) - _cube(1.9)) / 0.2  # the visible case's answer, to recognise it hard-coded
 
 
 def central_difference(fn):

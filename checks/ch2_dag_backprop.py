@@ -232,6 +232,28 @@ def judge_backward(fn, output):
             "gradient is complete only after all its children have pushed their share, so "
             "walk the topological order from the output back to the leaves."
         )
+    for words, share in (
+            ("leaves out the local derivatives: a child passes back its own gradient times the local "
+             "derivative of the edge, not its gradient alone", lambda node, g, local: g),
+            ("uses a child's `value` where its `grad` belongs: what flows back to a parent is the "
+             "child's gradient times the local derivative", lambda node, g, local: node.value * local),
+            ("divides by the local derivatives: the chain rule multiplies the child's gradient by "
+             "them", lambda node, g, local: g / local if local else 0.0)):
+        variant = {id(n): 0.0 for n in order}
+        variant[id(output)] = 1.0
+        for node in reversed(order):
+            for p, local in zip(node.parents, node.local_grads):
+                variant[id(p)] += share(node, variant[id(node)], local)
+        if all(_near(got[k], variant[k]) for k in expected):
+            core.fail(f"your `backward` {words}.")
+    upstream = {id(n): 0.0 for n in order}
+    upstream[id(output)] = 1.0
+    for node in reversed(order):
+        for p, local in zip(node.parents, node.local_grads):
+            upstream[id(node)] += upstream[id(p)] * local
+    if all(_near(got[k], upstream[k]) for k in expected):
+        core.fail("your `backward` pushes gradients the wrong way, from parents into children: each node "
+                  "adds its own gradient times the local derivative into each of its parents' `grad`.")
     # Walk from the output back: find the first node whose grad breaks the rule.
     children = {id(n): [] for n in order}
     for node in order:
@@ -299,6 +321,14 @@ def _simulate(start, loss_at, grad_at, lr, steps, sign=1.0, reset=True):
     return theta, np.array(losses)
 
 
+def _trajectory(start, grad_at, lr, steps):
+    """The parameters before the first step and after each step of plain gradient descent."""
+    theta = [np.array(start, dtype=np.float64)]
+    for _ in range(steps):
+        theta.append(theta[-1] - lr * grad_at(*theta[-1]))
+    return theta
+
+
 def _as_losses(got, steps):
     if got is None:
         core.fail("`train` returned None: it should return the list of losses, one per step.")
@@ -335,6 +365,10 @@ def judge_train(fn, rng, n_points, lr, steps):
             "the loss goes up: your step moves each parameter along its gradient, which is the "
             "direction in which the loss grows. Check the sign of the update."
         )
+    for other in (lr * lr, 2 * lr, lr / 2, 1.0):
+        if other != lr and _same_run(got_theta, _simulate(start, loss_at, grad_at, other, steps)[0]):
+            core.fail(f"the steps use a learning rate of {other:g}, not lr = {lr:g}: move each parameter by "
+                      "lr times its gradient, once per step.")
     stale, _ = _simulate(start, loss_at, grad_at, lr, steps, reset=False)
     if steps > 1 and _same_run(got_theta, stale):
         core.fail(
@@ -342,6 +376,14 @@ def judge_train(fn, rng, n_points, lr, steps):
             "without setting each parameter's `grad` back to 0 every step uses the sum of all "
             "earlier gradients too."
         )
+    for i, (p, s0) in enumerate(zip(params, start)):
+        if steps and p.value == s0 and not core.close(theta[i], s0):
+            core.fail(f"parameter `{p.name}` never moved: every step must update every parameter in "
+                      "`params`, not only the first.")
+    after = np.array([loss_at(*t) for t in _trajectory(start, grad_at, lr, steps)[1:]])
+    if steps and _same_run(got, after) and not _same_run(got, losses):
+        core.fail("`train` records the loss after each update: the list must hold the loss before each "
+                  "step's update (the first entry is the loss at the starting parameters).")
     if not _same_run(got, losses):
         core.check_close("the losses returned by train", got, losses,
                          hint="record the loss of each step before that step's update.")
@@ -403,6 +445,15 @@ def judge_primitive(fn, name, values):
     if not _near(value, expected_value):
         if name == "div" and _near(value, values[1] / values[0]):
             core.fail(f"`{call}` with {shown} has the value of b / a: the numerator is the first argument.")
+        if name == "log" and values[0] > 0:
+            for base, f in (("10", math.log10), ("2", math.log2)):
+                if _near(value, f(values[0])):
+                    core.fail(f"`{call}` with {shown} is {value:.6g}, the logarithm in base {base}: `log` "
+                              "here is the natural logarithm (base e), as `np.log` and `math.log` compute it.")
+        if name == "exp" and _near(value, math.exp(values[0]) - 1):
+            core.fail(f"`{call}` with {shown} is exp(a) - 1 (`np.expm1`): the node holds exp(a) itself.")
+        if expected_value != 0 and _near(-value, expected_value):
+            core.fail(f"the value of `{call}` with {shown} is {value:.6g}, the right size with the wrong sign.")
         core.fail(f"the value of `{call}` with {shown} is {value:.6g}; it should be {expected_value:.6g}.")
     ids = [id(p) for p in parents]
     if len(parents) < arity:
@@ -452,6 +503,26 @@ def judge_primitive(fn, name, values):
                 f"with {shown} it is {local[k]:.6g}, but nudging {letters[k]} moves the result at a rate "
                 f"of {numeric[k]:.6g}. Ask whether the result grows or shrinks when {letters[k]} grows."
             )
+        if name == "log" and values[0] > 0 and _near(local[k], 1.0 / (values[0] * math.log(10))):
+            core.fail(f"the local derivative of `{call}` is that of log base 10 (1 / (a ln 10)): "
+                      "`log` here is the natural logarithm, whose derivative is simpler.")
+        if name == "log" and values[0] > 0 and _near(local[k], 1.0 / math.log(values[0])):
+            core.fail(f"the local derivative of `{call}` divides by the output log(a) = "
+                      f"{math.log(values[0]):.6g}: the derivative of log is taken with respect to its "
+                      "input a, so it depends on a, not on log(a).")
+        if name == "exp" and (_near(local[k], values[0] * math.exp(values[0] - 1))
+                              or _near(local[k], values[0] * math.exp(values[0]))):
+            core.fail(f"the local derivative of `{call}` treats exp as a power of a (the power rule brings a "
+                      f"down as a factor): exp(a) = e**a has a constant base, and it is its own derivative.")
+        if name == "div" and k == 1 and _near(local[k], -1.0 / values[1] ** 2) and values[0] != 1:
+            core.fail(f"the local derivative of `{call}` with respect to the divisor b misses the factor a: "
+                      "a / b is a times 1/b, and a stays as a factor of the derivative of 1/b.")
+        if name == "div" and k == 0 and _near(local[k], values[0] / values[1]) and values[0] != 1:
+            core.fail(f"the local derivative of `{call}` with respect to a stores the value a / b itself: "
+                      "how much does a / b change per unit of a?")
+        if name == "div" and k == 0 and _near(local[k], values[1]):
+            core.fail(f"the local derivative of `{call}` with respect to the numerator is b: a / b changes "
+                      "by 1/b for each unit of a.")
         if name == "exp" and _near(local[k], values[0]):
             core.fail(
                 f"the local derivative of `{call}` equals the input a = {values[0]:.6g}; nudging a "

@@ -36,7 +36,13 @@ _APPENDIX_D = "the network of Appendix D of *Backpropagation and automatic diffe
 def judge_jacobian_entries(fn, edges):
     """One case of ``jacobian_entries(edges)``: the total against the count of each Jacobian."""
     expected = sum(prod(out) * prod(inp) for out, inp in edges)
-    got = core.as_answer("jacobian_entries", guard.call(fn, list(edges), name="jacobian_entries"))
+    try:
+        got = core.as_answer("jacobian_entries", guard.call(fn, list(edges), name="jacobian_entries"))
+    except core.GradingError as err:
+        if "raised IndexError" in str(err) and any(out == () or inp == () for out, inp in edges):
+            core.fail(f"{err}\nA scalar's shape () has no first length{' for ' + str(list(edges))}: the number "
+                      "of entries of a shape is the product of all its lengths, and for () that product is 1.")
+        raise
     if got.size != 1:
         core.fail(f"`jacobian_entries` should return one number (the total), got shape {got.shape}.")
     got = float(got.reshape(()))
@@ -48,6 +54,9 @@ def judge_jacobian_entries(fn, edges):
                   "Every output entry has one partial derivative per input entry.")
     if got in (sum(prod(out) for out, _ in edges), sum(prod(inp) for _, inp in edges)):
         core.fail(msg + "a Jacobian depends on the size of the output and of the input, you used one.")
+    if len(edges) > 1 and got == prod([prod(out) * prod(inp) for out, inp in edges]):
+        core.fail(msg + "you multiplied the counts of different Jacobians. They are separate arrays, so "
+                  "their numbers of entries add up.")
     if got in (sum(len(out) * len(inp) for out, inp in edges), sum(len(out) + len(inp) for out, inp in edges)):
         core.fail(msg + "count entries (the product of a shape's lengths), not axes.")
     core.fail(msg + "count the entries of each Jacobian, then add them up.")
@@ -93,7 +102,7 @@ def jacobian_entries(fn, edges):
 
 # --- exp and log -----------------------------------------------------------------------------
 
-def _judge_elementwise(name, fn, g, x, local, wrong, wrong_says):
+def _judge_elementwise(name, fn, g, x, local, wrongs):
     """One case of an elementwise VJP whose local derivative is ``local``."""
     expected = g * local
     got = core.as_answer(name, guard.call(fn, g, x, name=name, unchanged=("g", "x")))
@@ -103,21 +112,32 @@ def _judge_elementwise(name, fn, g, x, local, wrong, wrong_says):
     if core.close(got, local):
         core.fail(f"`{name}` ignores the incoming gradient `g`: it returns the local derivative alone. "
                   "A VJP pushes g backwards, so every entry must be scaled by its entry of g.")
-    if core.close(got, wrong):
-        core.fail(f"`{name}` {wrong_says}")
+    for wrong, wrong_says in wrongs:
+        seen, meant = np.isfinite(got), np.isfinite(wrong)
+        if np.array_equal(seen, meant) and core.close(got[seen], wrong[meant]):
+            core.fail(f"`{name}` {wrong_says}")
     core.check_close(name, got, expected, hint="differentiate the primitive entry by entry and multiply by g.")
 
 
 def judge_vjp_exp(fn, g, x):
     """One case of ``vjp_exp(g, x)``."""
-    _judge_elementwise("vjp_exp", fn, g, x, np.exp(x), g * x, "multiplies g by x: the derivative of exp is not x.")
+    _judge_elementwise("vjp_exp", fn, g, x, np.exp(x), [
+        (g * x, "multiplies g by x: the derivative of exp is not x."),
+        (g * np.exp(-x), "multiplies g by exp(-x): the derivative of exp(x) is exp(x) itself, with a plus sign."),
+        (g * np.exp(x - 1), "multiplies g by exp(x - 1), as if exp were a power of x: exp(x) is its own derivative."),
+        (g / x, "divides g by x: that is the derivative of log, not of exp."),
+    ])
 
 
 def judge_vjp_log(fn, g, x):
     """One case of ``vjp_log(g, x)``, for x > 0."""
-    _judge_elementwise("vjp_log", fn, g, x, 1.0 / x, g * np.log(x),
-                       "multiplies g by the logarithm itself: the derivative of log is a different "
-                       "function of x.")
+    _judge_elementwise("vjp_log", fn, g, x, 1.0 / x, [
+        (g * np.log(x), "multiplies g by the logarithm itself: the derivative of log is a different function of x."),
+        (g * x, "multiplies g by x where the derivative of log divides by it."),
+        (g / np.log(x), "divides g by log(x), the output: the derivative of log depends on its input x."),
+        (-g / x, "has the wrong sign: log grows with x, so its derivative is positive."),
+        (g * np.exp(x), "multiplies g by exp(x): that is the derivative of exp, not of log."),
+    ])
 
 
 def vjp_exp_log(vjp_exp, vjp_log):
@@ -154,10 +174,17 @@ def _unbroadcast_shape_mistakes(g, shape, arr, where):
     if leading_only.shape != shape and arr.shape == leading_only.shape:
         core.fail(f"`unbroadcast` has shape {arr.shape}, expected {shape}{where}: you summed the axes numpy "
                   "added in front, but not the axes where the operand had length 1 and was stretched.")
+    if arr.size == prod(shape) and arr.ndim > len(shape):
+        core.fail(f"`unbroadcast` has shape {arr.shape}, expected {shape}{where}: the right number of entries, "
+                  "but the axes broadcasting added in front are still there (kept with keepdims). Those axes "
+                  "must disappear; only the operand's own length-1 axes are kept.")
     if arr.size == prod(shape):
         core.fail(f"`unbroadcast` has shape {arr.shape}, expected {shape}{where}: the right number of entries, "
                   "but the length-1 axes of `shape` are missing. Keep those axes when you sum over them.")
-    core.check_shape("unbroadcast", arr, shape)
+    if arr.size == 1 and prod(shape) > 1:
+        core.fail(f"`unbroadcast` returned a single number for shape {shape}{where}: it summed over every "
+                  "axis. Sum only over the axes broadcasting added or stretched.")
+    core.check_close("unbroadcast", arr, vjps.unbroadcast(g, shape))
 
 
 def unbroadcast(fn):
@@ -212,6 +239,9 @@ def judge_vjp_matmul(fn, g, A, B):
                       "factor under it; the gradient of A has A's shape and that of B has B's shape.")
         raise
     gA, gB = core.pair("vjp_matmul", got, "gA", "gB")
+    if A.shape != B.shape and core.close(gA, eB) and core.close(gB, eA):
+        core.fail(f"`vjp_matmul` returns the two gradients in the wrong order{where}: the pair is (gA, gB), "
+                  "the gradient of A first.")
     for label, arr, exp_ in (("gA", gA, eA), ("gB", gB, eB)):
         if arr.shape == exp_.shape and arr.shape[0] == arr.shape[1] and not core.close(arr, exp_) \
                 and core.close(arr.T, exp_):
@@ -240,10 +270,14 @@ def judge_vjp_sum(fn, g, x, axis):
         got = core.as_answer("vjp_sum", guard.call(fn, g, x, axis, name="vjp_sum", unchanged=("g", "x")))
     except core.GradingError as err:
         if " raised " in str(err) and "broadcast" in str(err):
-            core.fail(f"{err}\nThe summed axis is gone from g{where}. numpy lines shapes up from the "
-                      "right, so g needs that axis back, with length 1, before it can be stretched "
-                      "to x's shape.")
+            core.fail(f"{err}\ng could not be stretched to x's shape{where}: g needs the summed axis "
+                      f"back, with length 1, at position {axis} before it is stretched. Either it was not "
+                      "put back, or it was put back at another position (numpy lines shapes up from the "
+                      "right, so the front or the end is not always the place).")
         raise
+    if got.ndim == 2 and got.shape != x.shape and got.T.shape == x.shape and core.close(got.T, expected):
+        core.fail(f"`vjp_sum` has shape {got.shape}, expected x's shape {x.shape}{where}: the values are "
+                  "right but transposed; the copies of g were laid along the wrong axis.")
     if got.shape != x.shape:
         core.fail(f"`vjp_sum` has shape {got.shape}, expected x's shape {x.shape}{where}: every entry of x "
                   "took part in the sum, so every entry of x gets a gradient; spread g back over the "
@@ -252,6 +286,21 @@ def judge_vjp_sum(fn, g, x, axis):
             and not core.close(got, expected) and core.close(got, np.broadcast_to(g, x.shape)):
         core.fail("`vjp_sum` spreads g along the wrong axis" + where + ": numpy matched g with the "
                   "last axis of x. Put the summed axis back explicitly before stretching.")
+    if not core.close(got, expected) and core.close(got, np.ones(x.shape)) and np.any(np.asarray(g) != 1):
+        core.fail(f"`vjp_sum` returns ones and ignores g{where}: each summand receives g's entry of the "
+                  "sum it took part in, not 1.")
+    if axis is not None and not core.close(got, expected):
+        for pos in range(x.ndim):
+            if pos == axis:
+                continue
+            try:
+                wrong = np.broadcast_to(np.expand_dims(g, pos), x.shape)
+            except ValueError:
+                continue
+            if core.close(got, wrong):
+                core.fail(f"`vjp_sum` puts the summed axis back at position {pos} instead of {axis}{where}: "
+                          "g is then spread along the wrong axis of x. Insert the length-1 axis where the "
+                          "sum removed it.")
     core.check_close("vjp_sum", got, expected, factors={"the number of summed entries": x.size // np.size(g)},
                      hint="each summand receives the gradient of the sum it took part in" + where)
 
@@ -274,6 +323,12 @@ def judge_linear_jacobian_W(fn, x, out):
     if got.shape != expected.shape:
         core.fail(f"`linear_jacobian_W` has shape {got.shape}, expected {expected.shape}{where}: a Jacobian "
                   "has the output's shape (N, out) followed by the shape of the variable, W (in, out).")
+    if not np.any(got) and np.any(x):
+        core.fail(f"`linear_jacobian_W` is all zeros{where}: Z[n, j] does move when W[i, j] moves, at a "
+                  "rate that depends on the input.")
+    if core.close(got, np.einsum("ni,jk->njik", np.ones_like(x), np.eye(out))) and not core.close(got, expected):
+        core.fail(f"`linear_jacobian_W` holds 1 where the input belongs{where}: Z[n, j] = sum_i x[n, i] W[i, j], "
+                  "so moving W[i, j] moves Z[n, j] at the rate x[n, i].")
     if out > 1 and core.close(got, np.broadcast_to(x[:, None, :, None], expected.shape)):
         core.fail(f"`linear_jacobian_W` is nonzero where it must be zero{where}: Z[n, j] uses only "
                   "column j of W, so its derivative with respect to any other column vanishes.")

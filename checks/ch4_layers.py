@@ -113,6 +113,12 @@ def judge_relu_backward(fn, grad_out, z):
     if core.close(got, (z > 0).astype(float)) or core.close(got, (z >= 0).astype(float)):
         core.fail("`relu_backward` returns the local derivative alone and ignores grad_out: backward "
                   "must pass the incoming gradient on, through the gate.")
+    if np.any((z < 0) & (grad_out != 0)) and core.close(got, grad_out * np.sign(z)):
+        core.fail("`relu_backward` multiplies by the sign of z: where z < 0 that sends -grad_out back, but "
+                  "ReLU is flat there, so its derivative is 0, not -1.")
+    if core.close(got, grad_out * (z < 0)) or core.close(got, grad_out * (z <= 0)):
+        core.fail("`relu_backward` has its gate inverted: it lets the gradient through where z is negative "
+                  "and stops it where z is positive.")
     if core.close(got, grad_out * np.maximum(z, 0)):
         core.fail("`relu_backward` multiplies grad_out by ReLU(z) itself, not by its derivative.")
     core.check_close("relu_backward", got, expected,
@@ -149,6 +155,12 @@ def judge_sigmoid_backward(fn, grad_out, z):
                   "receives z, the input of the forward pass: compute a from it first.")
     if core.close(got, s * (1 - s)):
         core.fail("`sigmoid_backward` returns the local derivative alone and ignores grad_out.")
+    if core.close(got, grad_out * (1 - np.tanh(z) ** 2)):
+        core.fail("`sigmoid_backward` uses the derivative of tanh, 1 - tanh(z)**2: the sigmoid is a different "
+                  "function, and so is its derivative.")
+    if core.close(got, grad_out * s) or core.close(got, grad_out * (1 - s)):
+        core.fail("`sigmoid_backward` keeps only one of the two factors of the sigmoid's derivative: it is "
+                  "a product of two terms, both built from sigmoid(z).")
     core.check_close("sigmoid_backward", got, expected,
                      hint="differentiate the logistic function and multiply by grad_out entry by entry.")
 
@@ -180,6 +192,12 @@ def judge_mse_loss(fn, pred, target):
         core.fail(f"`loss` is the sum of the squared errors, {size} times too large{where}: this course's "
                   "MSE (like torch.nn.MSELoss) is the mean over all entries, so the loss does not "
                   "grow with the batch size.")
+    if loss.size == 1 and not np.isclose(float(loss.reshape(())), exp_loss):
+        for wrong, words in ((np.mean(np.abs(diff)), "averages |pred - target|: the MSE squares the differences"),
+                             (np.mean(diff), "averages the differences without squaring them"),
+                             (np.sqrt(np.mean(diff ** 2)), "takes a square root: that is the RMSE, not the MSE")):
+            if np.isclose(float(loss.reshape(())), wrong):
+                core.fail(f"`loss` {words}{where}.")
     core.check_scalar("loss", loss, exp_loss, factors=factors,
                       hint="average the squared differences over every entry." + where)
     if size > 1 and core.close(grad, 2 * diff):
@@ -224,11 +242,23 @@ def judge_softmax_cross_entropy(fn, logits, labels):
                   "underflows to 0, and its log is -inf. Avoiding overflow is not enough: compute the "
                   "log-probabilities without taking the log of a probability (NaN or inf must never "
                   "come out).")
+    if (not np.isfinite(loss).all() or not np.isfinite(grad).all()) and _batch_wide_shift(fn, logits, labels):
+        core.fail(f"`softmax_cross_entropy` returns NaN or inf on a batch whose rows have very different "
+                  f"largest logits{where}, though every row alone comes out finite: the number subtracted "
+                  "before exp is one for the whole batch (a `.max()` without an axis). A row whose own "
+                  "largest logit lies far below the batch's then has exp of every entry underflow to 0. "
+                  "Shift each row by its own largest logit.")
     if not np.isfinite(loss).all() or not np.isfinite(grad).all():
         core.fail(f"`softmax_cross_entropy` returns NaN or inf for large logits{where}: exp of a "
                   "logit of 1e4 overflows (and exp of a very negative one underflows to 0, whose log "
                   "is -inf). Softmax does not change when the same number is subtracted from every "
                   "logit of a row, and the log can be taken before any exp: find the stable form.")
+    if (loss.size == 1 and exp_loss > 30 and float(loss.reshape(())) < 0.9 * exp_loss
+            and core.close(grad, exp_grad)):
+        core.fail(f"`loss` is {float(loss.reshape(())):.4g} where it should be {exp_loss:.4g}{where}: the log is "
+                  "taken of a probability that underflowed and was then clipped or padded with a tiny number. "
+                  "For a true class far below the largest logit, compute the log-probability directly "
+                  "(the logit minus the log of the row's sum of exponentials), never log(p).")
     factors = {"N (the batch size)": n} if n > 1 else {}
     core.check_scalar("loss", loss, exp_loss, rtol=1e-6, atol=1e-9, factors=factors,
                       hint="the loss is the average, over the rows, of minus the log-probability "
@@ -242,9 +272,28 @@ def judge_softmax_cross_entropy(fn, logits, labels):
                      hint="compare the predicted probabilities with the one-hot label of each row." + where)
 
 
+def _batch_wide_shift(fn, logits, labels):
+    """Whether rows far apart in their maxima fail together but pass one at a time (a batch-wide max)."""
+    top = logits.max(axis=1)
+    if len(logits) < 2 or top.max() - top.min() < 500:
+        return False
+    for i in range(len(logits)):
+        try:
+            with np.errstate(all="ignore"):
+                got = guard.call(fn, logits[i:i + 1].copy(), labels[i:i + 1].copy(), name="softmax_cross_entropy")
+            loss, grad = core.pair("softmax_cross_entropy", got, "loss", "grad")
+        except core.GradingError:
+            return False
+        if not (np.isfinite(loss).all() and np.isfinite(grad).all()):
+            return False
+    return True
+
+
 def softmax_cross_entropy(fn):
     """Visible check of ``softmax_cross_entropy`` on four small rows, then on logits of 1e4."""
     logits = np.array([[2.0, 1.0, 0.0], [0.0, 0.0, 0.0], [-1.0, 3.0, 0.5], [1.0, -2.0, 4.0]])
     judge_softmax_cross_entropy(fn, logits, np.array([0, 2, 1, 1]))
     judge_softmax_cross_entropy(fn, np.array([[1e4, 0.0, -1e4], [5e3, 1e4, 0.0]]), np.array([0, 0]))
-    core.passed("softmax_cross_entropy", "on four small rows and on logits of 1e4")
+    # rows whose largest logits differ by 1e4: each row needs its own shift
+    judge_softmax_cross_entropy(fn, np.array([[1e4, 0.0, -1e4], [0.0, 2.0, -1.0]]), np.array([0, 2]))
+    core.passed("softmax_cross_entropy", "on four small rows and on logits of 1e4, rows with different maxima")

@@ -67,6 +67,11 @@ def judge_per_example_grads(fn, W, b, X, labels):
         core.fail(f"`dW_each` and `db_each` are N times too small (N = {n}): you divided by the batch "
                   "size. Each entry here is the gradient of one example's own loss; the 1/N belongs "
                   "to the batch mean, which is the next exercise.")
+    P = G.copy()
+    P[np.arange(n), labels] += 1.0
+    if core.close(db, P) or core.close(dW, X[:, :, None] * P[:, None, :]):
+        core.fail("`per_example_grads` ignores the labels: it uses the softmax probabilities alone. The "
+                  "gradient of each example's loss with respect to its logits subtracts the one-hot of its label.")
     hint = ("each example's gradient involves its softmax probabilities and its label; "
             "check the row of the outer product that carries the label")
     core.check_close("dW_each", dW, dW_exp, factors={_N: n}, hint=hint)
@@ -101,6 +106,11 @@ def judge_batch_grad(fn, W, b, X, labels):
         if n > 1 and core.close(g * n, e):
             core.fail(f"`{label}` is N times too small (N = {n}, the batch size): the batch size was "
                       "divided out twice. Take the mean of the examples' gradients once, and only once.")
+    P = _residual(W, b, X, labels)
+    P[np.arange(n), labels] += 1.0
+    if core.close(db, P.mean(axis=0)) or core.close(dW, X.T @ P / n):
+        core.fail("`batch_grad` ignores the labels: it uses the softmax probabilities alone. The gradient "
+                  "of the loss with respect to the logits subtracts the one-hot of each label.")
     hint = "the batch gradient should equal the mean of the per-example gradients of exercise 1"
     core.check_close("dW", dW, dW_exp, factors={_N: n}, hint=hint)
     core.check_close("db", db, db_exp, factors={_N: n}, hint=hint)
@@ -190,7 +200,12 @@ def check_epoch(batches, X, y, batch_size):
 
 def judge_minibatches(fn, X, y, batch_size, rng):
     """Run ``minibatches`` for one epoch, check it and return the order it visits the examples in."""
+    state = str(rng.bit_generator.state)
     order = check_epoch(one_epoch(fn, X, y, batch_size, rng), X, y, batch_size)
+    if len(X) > 1 and str(rng.bit_generator.state) == state and not np.array_equal(order, np.arange(len(X))):
+        core.fail("`minibatches` shuffles without drawing anything from `rng`: the generator it was given "
+                  "is untouched, so the order came from the global `np.random` (or another generator). "
+                  "Draw the permutation from `rng`, so that a run can be repeated from its seed.")
     if len(X) >= 8 and np.array_equal(order, np.arange(len(X))):
         core.fail("the examples are not shuffled: the batches visit them in the order of X. Draw a new "
                   "random order of the indices with `rng` at the start of every epoch.")
@@ -215,6 +230,17 @@ def judge_relu(fn, z):
         core.fail("`relu` changed its argument z in place: the negative entries of z are gone after the "
                   "call. The backward pass needs z as it was, so compute the result in a new array "
                   "and leave z alone.")
+    arr = core.as_answer("relu", got)
+    if arr.shape == z.shape and np.any(z > 0) and (core.close(arr, (z > 0).astype(float))
+                                                   or core.close(arr, (z >= 0).astype(float))):
+        core.fail("`relu` returns a 0/1 mask, the derivative of ReLU, not ReLU itself: positive entries "
+                  "keep their value, negative entries become 0.")
+    if arr.shape == z.shape and np.any(z < -1e-6) and core.close(arr, np.abs(z)):
+        core.fail("`relu` returns |z|: negative entries must become 0, not positive.")
+    if arr.shape == z.shape and np.any(z > 1) and core.close(arr, np.clip(z, 0.0, 1.0)):
+        core.fail("`relu` caps the entries at 1: ReLU has no upper limit, positive entries keep their value.")
+    if arr.shape == z.shape and np.any(z != 0) and core.close(arr, np.minimum(z, 0.0)):
+        core.fail("`relu` keeps the negative entries and zeroes the positive ones: it is the other way round.")
     core.check_close("relu", got, np.maximum(z, 0.0),
                      hint="negative entries become 0, the others stay as they are.")
 
@@ -256,6 +282,9 @@ def judge_output_delta(fn, act, act_grad, z, grad_a):
         return act_grad(v)
 
     got = guard.call(fn, grad_a, z, a, spy, name="output_delta", unchanged=("grad_a", "z", "a"))
+    if seen and not np.allclose(grad_a, z) and all(core.close(s, grad_a, 1e-12, 0) for s in seen):
+        core.fail("`output_delta` calls `act_grad` on grad_a: act_grad takes the pre-activation z and returns "
+                  "the activation's derivative there.")
     applied_to_a = any(core.close(s, a, 1e-12, 0) for s in seen) and not np.allclose(a, z)
     arr = core.as_answer("output_delta", got)
     if applied_to_a or (arr.shape == expected.shape and core.close(arr, grad_a * act_grad(a))
@@ -263,12 +292,22 @@ def judge_output_delta(fn, act, act_grad, z, grad_a):
         core.fail("`output_delta`: the activation's derivative was applied to the output a instead of "
                   "z. `act_grad` is the derivative as a function of the pre-activation z, so it must "
                   "be evaluated at z; evaluated at a = act(z) it gives a different number.")
+    if arr.shape == expected.shape and not core.close(arr, expected):
+        if core.close(arr, grad_a + act_grad(z)):
+            core.fail("`output_delta` adds the incoming gradient and the activation's derivative: the chain "
+                      "rule multiplies them, entry by entry.")
+        if core.close(arr, a * act_grad(z)):
+            core.fail("`output_delta` multiplies the derivative by the output a where the incoming gradient "
+                      "`grad_a` belongs.")
+        if core.close(arr, grad_a / act_grad(z)):
+            core.fail("`output_delta` divides by the activation's derivative: the chain rule multiplies by it.")
     if arr.shape == expected.shape and core.close(arr, act_grad(z)) and not core.close(arr, expected):
         core.fail("`output_delta` returns the activation's derivative alone: the chain rule multiplies "
                   "it by the gradient arriving from the loss, `grad_a`.")
-    if not seen and not core.close(arr, expected):
+    if not seen:
         core.fail("`output_delta` never called `act_grad`: use the derivative you are given, at the "
-                  "right argument, rather than a formula for one particular activation.")
+                  "right argument, rather than a formula for one particular activation (a*(1-a) is right "
+                  "for a sigmoid only; the hidden tests also pass tanh and softplus).")
     core.check_close("output_delta", arr, expected,
                      hint="the chain rule multiplies the incoming gradient by the activation's "
                           "derivative, entry by entry.")
@@ -279,7 +318,7 @@ def output_delta(fn):
     rng = np.random.default_rng(3)
     z, grad_a = rng.normal(0, 2, (3, 2)), rng.normal(0, 1, (3, 2))
     judge_output_delta(fn, sigmoid, sigmoid_derivative, z, grad_a)
-    core.passed("output_delta", "for a sigmoid output: the derivative is taken at z")
+    core.passed("output_delta", "with a sigmoid output, calling `act_grad` at z")
 
 
 # --- bug 3: a sum for the weights, a mean for the biases -----------------------------------------------
@@ -329,16 +368,18 @@ def judge_mse_grad(fn, pred, target):
     if diff.ndim == 2 and diff.shape[1] > 1 and core.close(arr, 2.0 * diff / diff.shape[0]):
         core.fail(f"`mse_grad` divides by the number of rows, {diff.shape[0]}, but the loss averages over "
                   f"every entry of pred, {diff.size} of them: the 1/N of the mean counts all entries.")
-    core.check_close("mse_grad", arr, expected,
-                     factors={"the number of entries": diff.size} if diff.size > 2 else None,
+    factors = {"the number of entries": diff.size} if diff.size > 2 else {}
+    if diff.ndim == 2 and 1 < diff.shape[0] < diff.size:
+        factors["N (the number of rows: the mean runs over every entry, not over one row)"] = diff.shape[0]
+    core.check_close("mse_grad", arr, expected, factors=factors or None,
                      hint="differentiate the mean of the squared differences, entry by entry.")
 
 
 def mse_grad(fn):
     """Visible check of ``mse_grad(pred, target)``: d mean((pred - target)**2) / d pred."""
     rng = np.random.default_rng(5)
-    judge_mse_grad(fn, rng.normal(0, 1, (4, 1)).round(2), rng.normal(0, 1, (4, 1)).round(2))
-    core.passed("mse_grad", "on shape (4, 1), with the 1/N of the mean")
+    judge_mse_grad(fn, rng.normal(0, 1, (4, 3)).round(2), rng.normal(0, 1, (4, 3)).round(2))
+    core.passed("mse_grad", "on shape (4, 3), with the 1/M of the mean over all entries")
 
 
 # --- bug 5: load_boston ----------------------------------------------------------------------------------
@@ -359,10 +400,20 @@ def judge_load_regression_data(fn):
     X, y = core.pair("load_regression_data", got, "X", "y")
     if X.shape == (506, 13):
         core.fail(_BOSTON)
+    if X.shape == (10, 442):
+        core.fail("`X` has shape (10, 442): it is transposed. Rows are examples, so X has one row per "
+                  "patient, shape (442, 10).")
+    if X.shape == (442,) and y.shape == (442, 10):
+        core.fail("`X` and `y` are swapped: return the features first, then the targets, `(X, y)`.")
     if X.shape != (442, 10):
         core.fail(f"`X` has shape {X.shape}; the diabetes data has 442 examples with 10 features each, "
                   "shape (442, 10).")
-    if y.shape not in ((442,), (442, 1)):
+    if y.shape == (442, 1):
+        core.fail("`y` has shape (442, 1): an extra axis of length 1 was added. The text asks for one "
+                  "target per example as a flat array, shape (442,), as the loader gives it.")
+    if y.shape == (1, 442):
+        core.fail("`y` has shape (1, 442): a row instead of a flat array. Expected shape (442,).")
+    if y.shape != (442,):
         core.fail(f"`y` has shape {y.shape}; expected one target per example, shape (442,).")
     if not (np.all(np.isfinite(X)) and np.all(np.isfinite(y))):
         core.fail("`X` or `y` holds NaN or inf: the diabetes data has none.")

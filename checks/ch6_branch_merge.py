@@ -55,6 +55,7 @@ def judge_merge_backward(fn, grad_out, widths):
             f"`merge_backward` returned {len(pieces)} pieces for widths {list(widths)}: "
             f"expected {len(widths)}, one gradient per input that was merged."
         )
+    shared = [i for i, p in enumerate(pieces) if isinstance(p, np.ndarray) and np.shares_memory(p, grad_out)]
     pieces = [core.as_answer(f"piece {i}", p) for i, p in enumerate(pieces)]
     _explain_order(pieces, expected)
     for i, (p, e) in enumerate(zip(pieces, expected)):
@@ -66,6 +67,12 @@ def judge_merge_backward(fn, grad_out, widths):
             p,
             e,
             hint="each piece is the part of grad_out that belongs to that input's features.",
+        )
+    if shared:
+        fail(
+            f"piece {shared[0]} of `merge_backward` shares memory with grad_out: it is a view (a slice or "
+            "`np.split` returns views), not a copy. Writing into one input's gradient later would "
+            "silently change grad_out and the other pieces; return copies, as the text asks."
         )
     return pieces
 
@@ -139,6 +146,11 @@ def judge_branch_backward(fn, grads):
         )
     if n > 1 and not core.close(got, expected):
         for k, g in enumerate(grads):
+            if core.close(got, n * g):
+                fail(
+                    f"`branch_backward` counts copy {k}'s gradient {n} times: the copies carry different "
+                    "gradients, and each must be added once."
+                )
             if core.close(got, g):
                 fail(
                     f"`branch_backward` returns only one of the copies' gradients (copy {k} of "
@@ -195,6 +207,14 @@ def judge_residual_backward(fn, grad_out, x, W, b):
 
 def _explain_residual(gx, gW, gb, grad_out, x, W, z, ex, eW, eb):
     layer_only = (grad_out * (z > 0)) @ W.T
+    no_bias = (x @ W) > 0
+    if not np.array_equal(no_bias, z > 0) and not np.array_equal(no_bias, z >= 0):
+        gate = grad_out * no_bias
+        if ((not core.close(gx, ex) and core.close(gx, grad_out + gate @ W.T))
+                or (not core.close(gW, eW) and core.close(gW, x.T @ gate))
+                or (not core.close(gb, eb) and core.close(gb, gate.sum(axis=0)))):
+            fail("the ReLU gate is taken from x @ W without the bias: the ReLU's input is "
+                 "z = x @ W + b, and the gate must open exactly where that z is positive.")
     if not core.close(gx, ex):
         if core.close(gx, layer_only):
             fail(
@@ -311,6 +331,10 @@ def _explain_conv(gx, gw, grad_out, x, w, ex, ew):
     if not core.close(gx, ex):
         ax, _ = _conv_expected(grad_out, x, w, assign=True)
         fx, _ = _conv_expected(grad_out, x, w, flip=True)
+        nx, _ = _conv_expected(grad_out, x, np.ones_like(w))
+        if core.close(gx, nx):
+            fail("`grad_x` leaves the kernel out: each window passes grad_out back to the inputs it read, "
+                 "each one weighted by the kernel entry that multiplied it.")
         if core.close(gx, ax):
             fail(
                 "`grad_x` was assigned instead of accumulated: where two windows overlap, an "

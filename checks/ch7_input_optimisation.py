@@ -126,10 +126,38 @@ def judge_input_grad(fn, model, x, label):
             core.fail(f"`input_grad` has shape {arr.shape}, the shape of the logits: that is the gradient "
                       "with respect to the network's output. It still has to travel back through the "
                       "network to reach the input.")
+    if arr.shape == x.shape and np.all(np.isfinite(arr)) and not core.close(arr, expected):
+        p = np.exp(log_softmax(model.forward(x)))
+        if core.close(arr, model.backward(p / n)):
+            core.fail("`input_grad` leaves the labels out: the gradient of the cross-entropy with respect to the "
+                      "logits is the softmax minus the one-hot of each row's label.")
+    if arr.shape == x.shape and not np.all(np.isfinite(arr)) and _batch_wide_shift(fn, model, x, label):
+        core.fail("`input_grad` contains NaN or inf on a batch whose rows have very different largest "
+                  "logits, though every row alone comes out finite: the number subtracted from the logits "
+                  "before exp is one for the whole batch (a `.max()` without an axis). A row whose own "
+                  "largest logit lies far below the batch's then has exp of every entry underflow to 0. "
+                  "Shift each row by its own largest logit.")
     core.check_close("input_grad", arr, expected, factors={"N (the batch size)": n},
                      hint="the loss is the mean cross-entropy of the softmax of the logits; check its "
                           f"gradient with respect to the logits before you send it back (x of shape {x.shape})")
     return arr
+
+
+def _batch_wide_shift(fn, model, x, label):
+    """Whether rows far apart in their largest logits fail together but pass one at a time."""
+    top = model.forward(x).max(axis=1)
+    if len(x) < 2 or top.max() - top.min() < 500:
+        return False
+    for i in range(len(x)):
+        try:
+            with np.errstate(all="ignore"):
+                got = _run(fn, (model, x[i:i + 1].copy(), label[i:i + 1].copy()), "input_grad", _NETWORK,
+                           ("", "x", "label"))
+        except core.GradingError:
+            return False
+        if not np.all(np.isfinite(core.as_answer("input_grad", got))):
+            return False
+    return True
 
 
 # --- exercise 2: the gradient of the regularised class score ---------------------------------
@@ -167,8 +195,15 @@ def _score_mistakes(model, x, k, lam, arr):
         if core.close(arr, score - lam * x):
             core.fail("`class_score_grad` has the penalty's gradient off by a factor of 2: differentiate the "
                       "squared norm term by term.")
+        if lam != 1 and (core.close(arr, score - 2 * x) or core.close(arr, score - x)):
+            core.fail("`class_score_grad` leaves lam out of the penalty's gradient: the penalty is lam ||x||^2, "
+                      "so lam scales its gradient.")
         if core.close(arr, score + lam * x):
             core.fail("`class_score_grad` has the penalty's gradient with the wrong sign and off by a factor of 2.")
+        for pen in (x.sum(axis=1, keepdims=True), np.full(x.shape, x.sum()), np.sqrt((x * x).sum(axis=1, keepdims=True))):
+            if core.close(arr, score - 2 * lam * pen) or core.close(arr, score - lam * pen):
+                core.fail("`class_score_grad` turns the penalty's gradient into one number per row (a sum or a "
+                          "norm of x): the gradient of ||x||^2 has one entry per pixel, proportional to that pixel.")
         if core.close(arr, score / len(x) - 2 * lam * x) and len(x) > 1:
             core.fail("`class_score_grad` divides the score's gradient by the batch size N: each row is a "
                       "separate image with its own score, so nothing is averaged here.")
@@ -213,6 +248,18 @@ def judge_maximise_class(fn, model, k, steps, lr, lam, x0):
             core.fail(f"`maximise_class` takes {words}: it should take exactly `steps` = {steps} steps.")
     if core.close(arr, x0):
         core.fail("`maximise_class` returned the starting image unchanged: no step was applied.")
+    if lam > 0 and steps > 0 and core.close(arr, _maximise(model, k, steps, lr, 2 * lam, x0)):
+        core.fail("`maximise_class` applies the penalty twice: `class_score_grad` already includes the "
+                  "gradient of -lam ||x||^2, so the step needs nothing more.")
+    if lr != 1 and steps > 0 and core.close(arr, _maximise(model, k, steps, 1.0, lam, x0)):
+        core.fail(f"`maximise_class` ignores the learning rate: its steps are the whole gradient, not lr = {lr} "
+                  "times it.")
+    if steps > 1 and core.close(arr, x0 + steps * lr * _score_grad(model, x0, k, lam)):
+        core.fail("`maximise_class` reuses the gradient computed at the start for every step: the "
+                  "gradient changes as x moves, so compute it again at the current x before each step.")
+    if steps > 0 and core.close(arr, x0 + lr * _score_grad(model, x0, k, lam)):
+        core.fail(f"`maximise_class` takes a single step: it should take `steps` = {steps} steps, "
+                  "each from the current x.")
     core.check_close("maximise_class", arr, expected,
                      hint=f"k={k}, steps={steps}, lr={lr}, lam={lam}: each step moves x by lr times the "
                           "gradient of the regularised score, evaluated at the current x.")
@@ -257,17 +304,81 @@ def judge_adversarial(fn, model, x, label, eps):
     if arr.min() < -1e-12 or arr.max() > 1 + 1e-12:
         core.fail(f"`adversarial` returns pixels outside [0, 1] (from {arr.min():.3g} to {arr.max():.3g}): "
                   "an image must stay an image, so keep every pixel in the valid range.")
+    if step == 0:
+        core.fail("`adversarial` returned x unchanged: the perturbation is zero.")
     before, after = cross_entropy_rows(model, x, label), cross_entropy_rows(model, arr, label)
     if np.mean(after) < np.mean(before):
         core.fail("`adversarial` makes the prediction more confident: the loss of the true label went "
                   f"down (from {np.mean(before):.3g} to {np.mean(after):.3g} on average). The step goes "
                   "the wrong way: an attack climbs the loss.")
+    _perturbation_mistakes(model, x, label, eps, arr)
     flipped = np.argmax(model.forward(arr), axis=1) != label
-    if step == 0:
-        core.fail("`adversarial` returned x unchanged: the perturbation is zero.")
     if flipped.mean() < 0.75:
         core.fail(f"`adversarial` changed the prediction of only {int(flipped.sum())} of {len(x)} examples "
                   f"(eps = {eps}, largest change {step:.3g}); a one-step attack that spends its whole budget "
                   "changes all of them. Each pixel may move by up to eps: use that budget in the direction "
                   "that raises the loss.")
     return arr
+
+
+def judge_adversarial_direction(fn, model, x, label, eps):
+    """Run ``adversarial`` with labels that need not be the predictions and judge the perturbation
+    itself: within the budget, in [0, 1], every row moved so that its loss on ``label`` rises."""
+    got = _run(fn, (model, x, label, eps), "adversarial", _NETWORK_AND_LOSS, ("", "x", "label"),
+               given={"input_grad": _input_grad})
+    arr = core.check_shape("adversarial", got, x.shape)
+    core.check_finite("adversarial", arr)
+    step = float(np.max(np.abs(arr - x)))
+    if step > eps * (1 + 1e-9) + 1e-12:
+        core.fail(f"`adversarial` moves a pixel by {step:.4g}, a perturbation larger than eps = {eps}: "
+                  "every pixel must stay within eps of the original.")
+    if arr.min() < -1e-12 or arr.max() > 1 + 1e-12:
+        core.fail(f"`adversarial` returns pixels outside [0, 1] (from {arr.min():.3g} to {arr.max():.3g}).")
+    if step == 0:
+        core.fail("`adversarial` returned x unchanged: the perturbation is zero.")
+    before, after = cross_entropy_rows(model, x, label), cross_entropy_rows(model, arr, label)
+    _perturbation_mistakes(model, x, label, eps, arr)
+    g = _input_grad(model, x, label)
+    full = np.sum(g * (_fgsm(model, x, label, eps) - x), axis=1)
+    share = float(np.mean(np.sum(g * (arr - x), axis=1)[full > 0] / full[full > 0])) if np.any(full > 0) else 1.0
+    if share < 0.75:
+        core.fail(f"`adversarial` gains only {100 * share:.0f}% of the first-order rise in the loss that the "
+                  "budget allows: a pixel may move by eps, and the loss rises most when every pixel moves by "
+                  "the whole eps in the direction of its gradient's sign (not by an amount proportional to "
+                  "the gradient).")
+    if np.mean(after) <= np.mean(before):
+        core.fail("`adversarial` lowers the loss of the given `label` (from "
+                  f"{np.mean(before):.3g} to {np.mean(after):.3g} on average): the attack must raise the "
+                  "loss of the label it is given, which here is not the predicted class.")
+    return arr
+
+
+def _perturbation_mistakes(model, x, label, eps, arr):
+    """Name a perturbation that points the wrong way pixel by pixel, whatever the predictions do."""
+    g = _input_grad(model, x, label)
+    delta = arr - x
+    tiny = 1e-9 * eps
+    # pixels the attack should lower (gradient negative) and could (not already at 0)
+    lowerable = (g < -1e-12) & (x > tiny)
+    raisable = (g > 1e-12) & (x < 1 - tiny)
+    if lowerable.any() and np.all(delta >= -tiny) and np.any(delta > tiny):
+        core.fail("`adversarial` only ever raises pixels: no pixel went down, though the loss also grows "
+                  "where the gradient is negative and a pixel decreases. A 0/1 mask such as `(g > 0)` "
+                  "is not the sign of g: the sign is -1 where g < 0, +1 where g > 0.")
+    if raisable.any() and np.all(delta <= tiny) and np.any(delta < -tiny):
+        core.fail("`adversarial` only ever lowers pixels: no pixel went up, though the loss also grows "
+                  "where the gradient is positive and a pixel increases. Use the sign of g, -1 or +1.")
+    predicted = np.argmax(model.forward(x), axis=1)
+    differs = predicted != label
+    if differs.any():
+        on_pred = _fgsm(model, x, predicted, eps)
+        if core.close(arr, on_pred, 1e-9, 1e-12) and not core.close(arr, _fgsm(model, x, label, eps), 1e-9, 1e-12):
+            core.fail("`adversarial` attacks the class the network predicts, not the given `label`: on rows "
+                      "whose label differs from the prediction, your perturbation raises the loss of the "
+                      "predicted class. Use `label`, the true class the caller passes in.")
+    gain = np.sum(g * delta, axis=1)
+    if np.any(gain[np.abs(g).sum(axis=1) > 1e-9] <= 0):
+        r = int(np.argmax(gain <= 0))
+        core.fail(f"`adversarial` moves row {r} in a direction that does not raise its loss on `label` "
+                  "to first order: the perturbation must follow the sign of the gradient of that row's "
+                  "loss with respect to x, computed with the given label.")

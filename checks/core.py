@@ -2,7 +2,7 @@
 
 ``check_close`` does not stop at "arrays differ": it tries the common
 mistakes in turn (wrong shape, transposed, a broadcast gradient not summed
-back, NaN or inf, sign flipped, off by a constant factor) and names the
+back, NaN or inf, sign flipped, off by a plausible factor) and names the
 first one that explains the student's answer.  Messages say what is wrong
 and where to look, never what the right formula is.
 """
@@ -61,24 +61,39 @@ def _sum_to_shape(g, shape):
 
 
 def describe_factor(c, factors):
-    """Name the factor ``c`` using the candidates in ``factors`` ({label: value})."""
+    """Name the factor ``c`` using the candidates in ``factors`` ({label: value}), or None.
+
+    Only factors a plausible slip produces are named: a candidate of the
+    caller (a batch size, a number of entries), 2 or 1/2, a small integer or
+    its inverse, each possibly with the sign flipped.  Any other ratio (say
+    -0.667) says nothing about the mistake, so None is returned.
+    """
+    if c == 0 or not np.isfinite(c):
+        return None
+    size, sign = abs(c), (" and has the wrong sign" if c < 0 else "")
     for label, value in (factors or {}).items():
-        if value not in (0, 1) and np.isclose(c, value, rtol=1e-6):
-            return f"{label} times too large"
-        if value not in (0, 1) and np.isclose(c, 1.0 / value, rtol=1e-6):
-            return f"{label} times too small"
-    if np.isclose(c, 2.0, rtol=1e-6):
-        return "twice too large"
-    if np.isclose(c, 0.5, rtol=1e-6):
-        return "half of what it should be"
-    return f"off by a constant factor of {c:.4g}"
+        if value not in (0, 1) and np.isclose(size, abs(value), rtol=1e-6):
+            return f"{label} times too large{sign}"
+        if value not in (0, 1) and np.isclose(size, 1.0 / abs(value), rtol=1e-6):
+            return f"{label} times too small{sign}"
+    if np.isclose(size, 2.0, rtol=1e-6):
+        return "twice too large" + sign
+    if np.isclose(size, 0.5, rtol=1e-6):
+        return "half of what it should be" + sign
+    for k in range(3, 11):
+        if np.isclose(size, k, rtol=1e-6):
+            return f"{k} times too large{sign}"
+        if np.isclose(size, 1.0 / k, rtol=1e-6):
+            return f"{k} times too small{sign}"
+    return None
 
 
 def check_shape(name, got, expected_shape):
     """Fail with both shapes named unless ``got`` has ``expected_shape``."""
     got = as_answer(name, got)
     if got.shape != tuple(expected_shape):
-        fail(f"`{name}` has the wrong shape: expected {tuple(expected_shape)}, got {got.shape}")
+        # values unknown here: NaN compares unequal, so only the shapes speak
+        _explain_shape(name, got, np.full(tuple(expected_shape), np.nan), 0.0, 0.0)
     return got
 
 
@@ -101,15 +116,28 @@ def check_close(name, got, expected, *, rtol=1e-6, atol=1e-8, factors=None, hint
         )
     if _close(got, expected, rtol, atol):
         return
+    if got.ndim == 2 and got.shape[0] == got.shape[1] > 1 and _close(got.T, expected, rtol, atol):
+        fail(f"`{name}` holds the right values but transposed (the matrix is square, so its shape did "
+             "not warn you): check the order of the matrix product.")
     if np.any(expected) and _close(-got, expected, rtol, atol):
         fail(f"`{name}` has the right size but the wrong sign: check the direction of each term.")
     denom = float(np.sum(expected * expected))
     if denom > 0:
         c = float(np.sum(got * expected) / denom)
         if c != 0 and not np.isclose(c, 1.0) and _close(got, c * expected, 1e-6, 1e-10):
-            fail(f"`{name}` has the right pattern but is {describe_factor(c, factors)}.")
+            what = describe_factor(c, factors)
+            if what is not None:
+                fail(f"`{name}` has the right pattern but is {what}.")
+            if np.count_nonzero(expected) > 1:
+                fail(f"`{name}` is proportional to the right answer but scaled by {c:.4g}: every entry "
+                     "is off by the same ratio, so a constant in your formula is wrong."
+                     + (f" Hint: {hint}" if hint else ""))
     err = np.abs(got - expected)
     idx = np.unravel_index(int(np.argmax(err)), err.shape) if err.ndim else ()
+    if got.size == 1:
+        fail(f"`{name}` is the wrong number: expected {float(expected.reshape(())):.6g}, got "
+             f"{float(got.reshape(())):.6g}; the difference fits no single sign or factor slip."
+             + (f" Hint: {hint}" if hint else ""))
     where = f" at index {tuple(int(i) for i in idx)}" if idx else ""
     msg = (
         f"`{name}` has wrong values: the largest error is {float(err[idx]):.3g}{where} "
@@ -119,17 +147,48 @@ def check_close(name, got, expected, *, rtol=1e-6, atol=1e-8, factors=None, hint
 
 
 def _explain_shape(name, got, expected, rtol, atol):
+    """Name what separates ``got``'s shape from ``expected``'s: transposed, an added or a
+    missing axis, a broadcast shape, the wrong axis reduced, or a different layout."""
     base = f"`{name}` has the wrong shape: expected {expected.shape}, got {got.shape}"
+    if got.size == 1 and expected.size > 1:
+        fail(base + ": a single number where one value per entry is expected. Did a sum or a mean "
+             "reduce what should stay entry by entry?")
     if got.ndim == 2 and got.T.shape == expected.shape:
         if _close(got.T, expected, rtol, atol):
             fail(base + ". Its values are right but transposed: check the order of the matrix product.")
         fail(base + ", the transpose of the expected shape: check which factor goes first.")
+    if got.size == expected.size and tuple(s for s in got.shape if s != 1) == tuple(
+            s for s in expected.shape if s != 1):
+        if got.ndim > expected.ndim:
+            right = _close(got.reshape(expected.shape), expected, rtol, atol)
+            fail(base + ": an extra axis of length 1 was added (a kept axis, `keepdims=True`, a "
+                 "`[None]` or a reshape)" + (", though the values are right" if right else "")
+                 + ". Return exactly the expected shape.")
+        if got.ndim < expected.ndim:
+            fail(base + ": an axis of length 1 is missing (it was squeezed or summed away). "
+                 "Return exactly the expected shape, length-1 axes included.")
+    if got.ndim == expected.ndim:
+        differ = [i for i, (a, b) in enumerate(zip(got.shape, expected.shape)) if a != b]
+        if len(differ) == 1 and got.shape[differ[0]] == 1:
+            fail(base + f": axis {differ[0]} has length 1 where {expected.shape[differ[0]]} belong, as if it "
+                 "had been summed or averaged away (with keepdims). That axis must stay.")
+    if (got.ndim > expected.ndim and got.shape[got.ndim - expected.ndim:] == expected.shape
+            and got.size > expected.size):
+        fail(base + ". It has the broadcast shape, with leading axes that the operand does not "
+             "have: a gradient must have the shape of its own operand, so sum over the axes that "
+             "broadcasting added.")
     summed = _sum_to_shape(got, expected.shape)
-    if summed is not None:
+    if summed is not None and got.size > expected.size:
         fail(
             base + ". It has the broadcast shape: a gradient must have the shape of its own "
             "operand, so sum over the axes that broadcasting stretched."
         )
+    if got.ndim == expected.ndim - 1 and got.size < expected.size:
+        fail(base + ": one axis is missing, as if the answer had been summed or averaged over an "
+             "axis that should stay. Keep one entry per position of every axis of the expected shape.")
+    if got.ndim == expected.ndim == 1:
+        fail(base + ": the length is wrong, which usually means a sum or mean ran over the wrong "
+             "axis (over the features instead of the examples, or the other way round).")
     if got.size == expected.size:
         fail(base + ". It has the right number of entries: check how you reshape or lay out the result.")
     fail(base + ".")

@@ -92,6 +92,7 @@ class Runner:
     def __init__(self, channel):
         self.channel = channel
         self.table = wire.Table("s", resolve_class=wire.reference_class, make_callable=self._remote_function)
+        self.table.mark_views = True  # a returned slice of an argument is sent as a view of it
         self.namespace = {"__name__": "__main__", "get_ipython": _NoIPython}
         self.active = []  # arguments of the calls now running, mirrored at each callback
 

@@ -7,7 +7,9 @@ pickles, so nothing that crosses can carry code.  A value is encoded as:
 * list: a JSON list; tuple: ``{"$tuple": [...]}``; dict: ``{"$dict": [[key, value], ...]}``
   with ``str`` or ``int`` keys;
 * numpy array (bool, integer or float dtype): ``{"$nd": base64, "dtype": "<f8", "shape": [...]}``,
-  with ``"id"`` when the array is shared (an argument whose in-place changes are mirrored back);
+  with ``"id"`` when the array is shared (an argument whose in-place changes are mirrored back),
+  and, from the student's side only, ``"view": {"of": id, "offset": bytes, "strides": [...]}``
+  when it is a slice of such an array (the grader rebuilds the same, read-only, view of its own);
 * ``np.random.Generator``: ``{"$rng": state, "id": ...}`` (its state is mirrored back);
 * an object with attributes: ``{"$ref": id}``, its attributes listed once per message in the
   message's ``"objects"`` table as ``{"cls": "module:Name", "attrs": {...}}``;
@@ -83,6 +85,7 @@ class Table:
         self.resolve_class = resolve_class or (lambda name: None)
         self.make_callable = make_callable
         self.functions = {}  # wire id -> callable of this side
+        self.mark_views = False  # the student's side sets it: say which results are slices of arguments
         self._count = 0
 
     def _new_id(self):
@@ -167,8 +170,30 @@ class Table:
         out = {"$nd": base64.b64encode(data.tobytes()).decode("ascii"),
                "dtype": data.dtype.str, "shape": list(arr.shape)}
         if share:
+            if self.mark_views and id(arr) not in self.ids:
+                view = self._view_of_known(arr)
+                if view is not None:
+                    out["view"] = view
             out["id"] = self.wire_id(arr)
         return out
+
+    def _view_of_known(self, arr):
+        """Where ``arr`` lies inside an array that crossed the wall before (a slice of an
+        argument), as ``{"of": id, "offset": bytes, "strides": [...]}``; else None.
+
+        The other side can then rebuild the same view of its own array, so a check
+        can ask whether an answer returned a view of its input or a copy.
+        """
+        base = arr.base
+        while isinstance(base, np.ndarray):
+            wid = self.ids.get(id(base))
+            if wid is not None and self.by_id.get(wid) is base:
+                if not base.flags.c_contiguous or base.dtype != arr.dtype:
+                    return None
+                offset = arr.__array_interface__["data"][0] - base.__array_interface__["data"][0]
+                return {"of": wid, "offset": int(offset), "strides": [int(t) for t in arr.strides]}
+            base = base.base
+        return None
 
     # -- decoding ------------------------------------------------------------
     def decode(self, data, objects):
@@ -243,6 +268,8 @@ class Table:
         wid = data.get("id")
         if wid is None:
             return arr
+        if isinstance(data.get("view"), dict) and wid not in self.by_id:
+            arr = self._rebuild_view(data["view"], arr)
         old = self.by_id.get(wid)
         if isinstance(old, np.ndarray):
             # The same array, changed on the other side: mirror the change in place.
@@ -254,6 +281,21 @@ class Table:
             return arr
         self.register(wid, arr)
         return arr
+
+    def _rebuild_view(self, view, arr):
+        """A read-only view of this side's array ``view["of"]`` holding ``arr``'s values, or ``arr``."""
+        base = self.by_id.get(view.get("of"))
+        if not isinstance(base, np.ndarray) or not base.flags.c_contiguous or base.dtype != arr.dtype:
+            return arr
+        try:
+            rebuilt = np.ndarray(arr.shape, dtype=arr.dtype, buffer=base, offset=int(view["offset"]),
+                                 strides=tuple(int(t) for t in view["strides"]))
+        except (KeyError, TypeError, ValueError):
+            return arr
+        if not np.array_equal(rebuilt, arr, equal_nan=arr.dtype.kind == "f"):
+            return arr  # the base changed meanwhile: the values are what counts
+        rebuilt.flags.writeable = False  # a later message never writes through it
+        return rebuilt
 
     def _decode_rng(self, data):
         wid, state = data.get("id"), data.get("$rng")

@@ -9,7 +9,8 @@ the same run with the answer cell replaced fails that test cell with a
 import pytest
 
 from checks.core import GradingError
-from mistakes import CHAPTERS, mistakes_for
+from mistakes import CHAPTERS, GENERIC_WORDS, KINDS, mistakes_for
+from mistakes.alternatives import ALTERNATIVES
 from notebook_cells import grade_id, load_cells, run_until, solution_path
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
@@ -50,6 +51,20 @@ def test_mistake_fails_with_its_explanation(chapter, mistake):
     assert mistake.says.lower() in str(error).lower(), (
         f"feedback for {mistake.name!r} should mention {mistake.says!r}; it says: {error}"
     )
+    generic = any(w in str(error) for w in GENERIC_WORDS)
+    assert generic == mistake.generic, (
+        f"{mistake.name!r} is {'' if mistake.generic else 'not '}marked generic, but its feedback "
+        f"{'names no specific mistake' if generic else 'names one'}: {error}"
+    )
+    assert not any(w in mistake.says for w in GENERIC_WORDS) or mistake.generic, (
+        f"{mistake.name!r} accepts a generic message: list the words of its specific diagnosis"
+    )
+
+
+@pytest.mark.parametrize("alt", ALTERNATIVES, ids=[f"{a.chapter}:{a.exercise}:{a.name}" for a in ALTERNATIVES])
+def test_a_correct_alternative_keeps_full_marks(alt):
+    error = run_until(load_cells(solution_path(alt.chapter)), f"test_{alt.exercise}", replace={alt.exercise: alt.code})
+    assert error is None, f"the correct alternative {alt.name!r} fails: {error!r}"
 
 
 def test_every_chapter_lists_mistakes_for_every_exercise():
@@ -62,3 +77,27 @@ def test_every_chapter_lists_mistakes_for_every_exercise():
         }
         covered = {m.exercise for m in mistakes_for(chapter)}
         assert answers <= covered, f"{chapter}: exercises without a listed mistake: {sorted(answers - covered)}"
+
+
+def _answer_ids(chapter):
+    return {
+        grade_id(c) for c in load_cells(solution_path(chapter))
+        if c.get("metadata", {}).get("nbgrader", {}).get("solution") and c["cell_type"] == "code"
+    }
+
+
+def test_at_least_six_mistakes_per_exercise_and_few_generic_ones():
+    counts, generic, total = {}, 0, 0
+    for chapter in CHAPTERS:
+        if not solution_path(chapter).exists():
+            continue
+        for exercise in _answer_ids(chapter):
+            counts[f"{chapter}:{exercise}"] = 0
+        for m in mistakes_for(chapter):
+            counts[f"{chapter}:{m.exercise}"] = counts.get(f"{chapter}:{m.exercise}", 0) + 1
+            generic += m.generic
+            total += 1
+            assert not m.kind or m.kind in KINDS, f"{m.name!r}: unknown kind {m.kind!r}"
+    few = {k: v for k, v in counts.items() if v < 6}
+    assert not few, f"exercises with fewer than six listed mistakes: {few}"
+    assert generic * 10 <= total, f"{generic} of {total} mistakes fall back to a generic message"

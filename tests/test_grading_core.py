@@ -27,13 +27,30 @@ def test_right_answer_passes():
     (E * 5, "N (the batch size) times too large"),
     (E / 5, "N (the batch size) times too small"),
     (E * 2, "twice too large"),
-    (E * 3.3, "constant factor of 3.3"),
+    (E * 3.3, "scaled by 3.3"),
+    (E * -3.0, "3 times too large and has the wrong sign"),
+    (E[None], "extra axis of length 1"),
+    (E.reshape(2, 3, 1), "extra axis of length 1"),
+    (E[0], "axis is missing"),
     (np.where(E > 3, np.nan, E), "NaN or inf"),
     (E + np.eye(2, 3), "largest error is 1"),
     ("abc", "should be numbers"),
 ])
 def test_check_close_names_the_mistake(got, words):
     assert words in message(core.check_close, "dW", got, E, factors={"N (the batch size)": 5})
+
+
+def test_a_scalar_off_by_an_odd_ratio_is_plainly_wrong():
+    words = message(core.check_scalar, "loss", -0.667 * 1.5, 1.5)
+    assert "wrong number" in words and "times too" not in words and "scaled" not in words
+    assert "twice too large" in message(core.check_scalar, "loss", 3.0, 1.5)
+
+
+def test_a_length_one_axis_missing_or_added():
+    col = np.arange(1.0, 5.0).reshape(4, 1)
+    assert "axis of length 1 is missing" in message(core.check_close, "g", col.ravel(), col)
+    assert "extra axis of length 1" in message(core.check_close, "g", col, col.ravel())
+    assert "wrong axis" in message(core.check_close, "db", np.ones(4), np.ones(3))
 
 
 def test_transposed_wrong_values_still_say_transpose():

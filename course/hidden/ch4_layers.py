@@ -84,6 +84,9 @@ def softmax_cross_entropy(fn):
     visible.judge_softmax_cross_entropy(fn, np.array([[1e4, 0.0, -3.0], [-1e4, 1e4, 2.0], [1e4, 1e4, 1e4]]),
                                         np.array([1, 0, 2]))
     visible.judge_softmax_cross_entropy(fn, np.array([[1e4, 0.0, -3.0]]), np.array([0], dtype=np.int32))
+    # rows whose largest logits differ by 1e4 (a batch-wide shift underflows the lower rows)
+    visible.judge_softmax_cross_entropy(fn, np.array([[2.0, 1e4, -5.0], [-1.0, 0.5, 3.0], [-1e4, -1e4 + 4.0, -1e4 + 1.0]]),
+                                        np.array([0, 2, 1]))
     logits, labels = rng.standard_normal((3, 4)), np.array([3, 0, 1])
     _, grad = core.pair("softmax_cross_entropy", guard.call(fn, logits, labels, name="softmax_cross_entropy"),
                         "loss", "grad")

@@ -1,8 +1,10 @@
 """Hidden checks for chapter 7, optimising the input.
 
 Random networks (ReLU and tanh, one to two hidden layers), a batch of one,
-logits in the thousands, several penalties including none, a single ascent
-step and zero steps, other attack budgets, and central differences in
+logits in the thousands, rows whose largest logits lie about 1e4 apart,
+several penalties including none, a single ascent step and zero steps,
+other attack budgets, attacks on labels that differ from the predictions
+(the perturbation judged pixel by pixel), and central differences in
 float64.  Each case is judged by the visible module's ``judge_*`` functions,
 so the feedback names the same mistakes.
 """
@@ -27,6 +29,11 @@ def input_grad(fn):
     model = visible.random_network(rng, (5, 6, 4), last_scale=2000.0)
     x = rng.uniform(0, 1, size=(3, 5))
     visible.judge_input_grad(fn, model, x, np.argmin(model.forward(x), axis=1))
+    # rows whose largest logits differ by about 1e4: a batch-wide shift underflows the lower rows
+    model = visible.random_network(np.random.default_rng(7077), (4, 5, 3))
+    x = np.array([[0.0, 0.0, 0.0, 0.0], [1.0, 1.0, 1.0, 1.0], [0.2, 0.9, 0.1, 0.5]])
+    model.layers[-1].params["W"] *= 1e4 / np.abs(model.forward(x)).max()  # row maxima about 0.5, 8e3, 3e3
+    visible.judge_input_grad(fn, model, x, np.array([1, 2, 0]))
     # finite differences in float64 on a fresh network
     rng = np.random.default_rng(7075)
     model = visible.random_network(rng, (4, 6, 3))
@@ -73,4 +80,12 @@ def adversarial(fn):
     rng = np.random.default_rng(7074)
     for sizes, n, eps in (((10, 12, 5), 6, 0.15), ((8, 16, 8, 4), 3, 0.25), ((12, 10, 6), 1, 0.2)):
         visible.judge_adversarial(fn, *visible.adversarial_case(rng, sizes, n, eps))
-    core.passed("adversarial", "the hidden tests: other networks and budgets, and a batch of one")
+    # labels that differ from the predictions: the attack must raise the loss of `label`, and the
+    # perturbation itself is judged pixel by pixel (an outcome check alone misses a wrong direction)
+    for sizes, n, eps in (((10, 12, 5), 5, 0.1), ((8, 9, 4), 1, 0.2)):
+        model = visible.random_network(rng, sizes)
+        x = rng.uniform(0.05, 0.95, size=(n, sizes[0]))
+        label = (np.argmax(model.forward(x), axis=1) + 1 + rng.integers(0, sizes[-1] - 1, size=n)) % sizes[-1]
+        visible.judge_adversarial_direction(fn, model, x, label, eps)
+    core.passed("adversarial", "the hidden tests: other networks and budgets, a batch of one, labels that differ from the "
+                "predictions")

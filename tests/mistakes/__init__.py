@@ -13,6 +13,19 @@ class Mistake:
     name: str  # short description, used in test ids
     says: str  # words the feedback must contain (case-insensitive)
     code: str  # the wrong answer: the whole new source of the answer cell
+    kind: str = ""  # what sort of slip: one of KINDS (the default is guessed from the name)
+    generic: bool = False  # True when no specific diagnosis is expected (a generic message)
+
+
+# The sorts of mistake the list should spread over (issue 14).
+KINDS = ("shape", "transpose", "axis", "factor", "sign", "in-place", "unstable", "point of evaluation",
+         "wrong variable", "missing term", "hard-coded", "global RNG", "views", "other")
+
+# Words of the comparison's fallback messages: a mistake whose feedback holds one of them was
+# recognised as wrong, but not named.
+GENERIC_WORDS = ("has wrong values", "is the wrong number", "is proportional to the right answer",
+                 "is wrong: expected", "is wrong: with", "disagrees with",
+                 "count the entries of each Jacobian, then add")
 
 
 def mistakes_for(chapter):

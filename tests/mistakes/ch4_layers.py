@@ -289,4 +289,176 @@ def softmax_cross_entropy(logits, labels):
     return float(-logp[np.arange(n), labels].mean()), np.exp(logp) / n
 ''',
     ),
+    # --- added for issue 14: at least six per exercise, spread across kinds -------------------
+    Mistake(
+        exercise="linear_backward",
+        name="db with a kept axis",
+        kind="shape",
+        says='Drop the kept axis',
+        code='''
+def linear_backward(grad_out, x, W):
+    return grad_out @ W.T, x.T @ grad_out, grad_out.sum(axis=0, keepdims=True)
+''',
+    ),
+    Mistake(
+        exercise="relu_backward",
+        name="gate inverted",
+        kind="sign",
+        says='gate inverted',
+        code='''
+def relu_backward(grad_out, z):
+    return grad_out * (z < 0)
+''',
+    ),
+    Mistake(
+        exercise="sigmoid_backward",
+        name="derivative with the wrong sign",
+        kind="sign",
+        says='wrong sign',
+        code='''
+def sigmoid_backward(grad_out, z):
+    s = 1.0 / (1.0 + np.exp(-z))
+    return grad_out * s * (s - 1.0)
+''',
+    ),
+    Mistake(
+        exercise="sigmoid_backward",
+        name="one factor of the derivative left out",
+        kind="missing term",
+        says='one of the two factors',
+        code='''
+def sigmoid_backward(grad_out, z):
+    s = 1.0 / (1.0 + np.exp(-z))
+    return grad_out * s
+''',
+    ),
+    Mistake(
+        exercise="mse_loss",
+        name="gradient summed over the outputs",
+        kind="axis",
+        says='axis is missing',
+        code='''
+def mse_loss(pred, target):
+    diff = pred - target
+    return np.mean(diff ** 2), (2.0 * diff / diff.size).sum(axis=1)
+''',
+    ),
+    Mistake(
+        exercise="softmax_cross_entropy",
+        name="largest logit of the whole batch subtracted",
+        kind="unstable",
+        says='`.max()` without an axis',
+        code='''
+def softmax_cross_entropy(logits, labels):
+    n = len(logits)
+    shifted = logits - logits.max()
+    logp = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    p = np.exp(logp)
+    p[np.arange(n), labels] -= 1.0
+    return -logp[np.arange(n), labels].mean(), p / n
+''',
+    ),
+    # --- a second set, probing for fallback messages (issue 14) --------------------------------
+    Mistake(
+        exercise="linear_backward",
+        name='dW as grad_out.T @ x',
+        kind="transpose",
+        says='transposed',
+        code='''
+def linear_backward(grad_out, x, W):
+    return grad_out @ W.T, grad_out.T @ x, grad_out.sum(axis=0)
+''',
+    ),
+    Mistake(
+        exercise="mse_loss",
+        name='loss without the square',
+        kind="missing term",
+        says='the MSE squares the differences',
+        code='''
+def mse_loss(pred, target):
+    d = pred - target
+    return np.mean(np.abs(d)), 2 * d / d.size
+''',
+    ),
+    Mistake(
+        exercise="softmax_cross_entropy",
+        name='gradient as one-hot minus probabilities',
+        kind="sign",
+        says='wrong sign',
+        code='''
+def softmax_cross_entropy(logits, labels):
+    n = len(logits)
+    m = logits.max(axis=1, keepdims=True)
+    logp = logits - m - np.log(np.exp(logits - m).sum(axis=1, keepdims=True))
+    p = np.exp(logp)
+    return -logp[np.arange(n), labels].mean(), (np.eye(logits.shape[1])[labels] - p) / n
+''',
+    ),
+    Mistake(
+        exercise="relu_backward",
+        name='uses sign of z',
+        kind="sign",
+        says='multiplies by the sign of z',
+        code='''
+def relu_backward(grad_out, z):
+    return grad_out * np.sign(z)
+''',
+    ),
+    # --- a third set, probing for fallback messages (issue 14) ---------------------------------
+    Mistake(
+        exercise="linear_backward",
+        name='db summed over the outputs',
+        kind="axis",
+        says='wrong axis',
+        code='''
+def linear_backward(grad_out, x, W):
+    return grad_out @ W.T, x.T @ grad_out, grad_out.sum(axis=1)
+''',
+    ),
+    Mistake(
+        exercise="softmax_cross_entropy",
+        name='log of a clipped probability',
+        kind="unstable",
+        says='never log(p)',
+        code='''
+def softmax_cross_entropy(logits, labels):
+    n = len(logits)
+    e = np.exp(logits - logits.max(axis=1, keepdims=True)); p = e / e.sum(axis=1, keepdims=True)
+    loss = -np.log(p[np.arange(n), labels] + 1e-12).mean()
+    g = p.copy(); g[np.arange(n), labels] -= 1
+    return loss, g / n
+''',
+    ),
+    Mistake(
+        exercise="sigmoid_backward",
+        name="tanh's derivative",
+        kind="wrong variable",
+        says='derivative of tanh',
+        code='''
+def sigmoid_backward(grad_out, z):
+    return grad_out * (1 - np.tanh(z) ** 2)
+''',
+    ),
+    # --- a fourth probe (issue 14); the two marked generic have no specific diagnosis ------------
+    Mistake(
+        exercise="linear_backward",
+        name='grad_in summed over the batch',
+        kind="axis",
+        says='one axis is missing',
+        code='''
+def linear_backward(grad_out, x, W):
+    return (grad_out @ W.T).sum(axis=0), x.T @ grad_out, grad_out.sum(axis=0)
+''',
+    ),
+    Mistake(
+        exercise="linear_backward",
+        name='dW missing x (grad_out summed)',
+        kind="missing term",
+        says='has wrong values',
+        code='''
+def linear_backward(grad_out, x, W):
+    return grad_out @ W.T, np.tile(grad_out.sum(axis=0), (x.shape[1], 1)), grad_out.sum(axis=0)
+''',
+        generic=True,
+    ),
 ]

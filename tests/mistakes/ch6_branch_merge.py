@@ -245,4 +245,161 @@ def conv1d_backward(grad_out, x, w):
     return grad_x, grad_w
 ''',
     ),
+    # --- added for issue 14: at least six per exercise, spread across kinds -------------------
+    Mistake(
+        exercise="merge_backward",
+        name="np.split returns views",
+        kind="views",
+        says='shares memory with grad_out',
+        code='''
+def merge_backward(grad_out, widths):
+    return np.split(grad_out, np.cumsum(widths)[:-1], axis=1)
+''',
+    ),
+    Mistake(
+        exercise="merge_backward",
+        name="one column too many in every piece",
+        kind="shape",
+        says='number of columns is not',
+        code='''
+def merge_backward(grad_out, widths):
+    pieces, start = [], 0
+    for w in widths:
+        pieces.append(grad_out[:, start:start + w + 1].copy())
+        start += w
+    return pieces
+''',
+    ),
+    Mistake(
+        exercise="branch_backward",
+        name="np.sum over the list reduces to one number",
+        kind="axis",
+        says='a single number',
+        code='''
+def branch_backward(grads):
+    return np.sum(grads)
+''',
+    ),
+    Mistake(
+        exercise="residual_backward",
+        name="ReLU gate computed without the bias",
+        kind="point of evaluation",
+        says='without the bias',
+        code='''
+def residual_backward(grad_out, x, W, b):
+    gz = grad_out * (x @ W > 0)
+    return grad_out + gz @ W.T, x.T @ gz, gz.sum(axis=0)
+''',
+    ),
+    # --- a second set, probing for fallback messages (issue 14) --------------------------------
+    Mistake(
+        exercise="branch_backward",
+        name='first gradient times the count',
+        kind="wrong variable",
+        says="counts copy 0's gradient 3 times",
+        code='''
+def branch_backward(grads):
+    return grads[0] * len(grads)
+''',
+    ),
+    Mistake(
+        exercise="conv1d_backward",
+        name='grad_x without the kernel',
+        kind="missing term",
+        says='leaves the kernel out',
+        code='''
+def conv1d_backward(grad_out, x, w):
+    k, p = len(w), grad_out.shape[1]
+    gx, gw = np.zeros_like(x), np.zeros_like(w)
+    for i in range(p):
+        gx[:, i:i+k] += grad_out[:, i:i+1]
+        gw += (grad_out[:, i:i+1] * x[:, i:i+k]).sum(axis=0)
+    return gx, gw
+''',
+    ),
+    Mistake(
+        exercise="residual_backward",
+        name='grad_W transposed',
+        kind="transpose",
+        says='transposed',
+        code='''
+def residual_backward(grad_out, x, W, b):
+    gz = grad_out * (x @ W + b > 0)
+    return grad_out + gz @ W.T, gz.T @ x, gz.sum(axis=0)
+''',
+    ),
+    # --- a third set, probing for fallback messages (issue 14) ---------------------------------
+    Mistake(
+        exercise="conv1d_backward",
+        name='kernel gradient averaged over positions',
+        kind="factor",
+        says='the number of positions times too small',
+        code='''
+def conv1d_backward(grad_out, x, w):
+    k, p = len(w), grad_out.shape[1]
+    gx, gw = np.zeros_like(x), np.zeros_like(w)
+    for i in range(p):
+        gx[:, i:i+k] += grad_out[:, i:i+1] * w
+        gw += (grad_out[:, i:i+1] * x[:, i:i+k]).sum(axis=0)
+    return gx, gw / p
+''',
+    ),
+    Mistake(
+        exercise="residual_backward",
+        name='grad_b with a kept axis',
+        kind="shape",
+        says='extra axis of length 1',
+        code='''
+def residual_backward(grad_out, x, W, b):
+    gz = grad_out * (x @ W + b > 0)
+    return grad_out + gz @ W.T, x.T @ gz, gz.sum(axis=0, keepdims=True)
+''',
+    ),
+    Mistake(
+        exercise="merge_backward",
+        name='widths ignored, equal halves',
+        kind="shape",
+        says='number of columns is not',
+        code='''
+def merge_backward(grad_out, widths):
+    return [p.copy() for p in np.array_split(grad_out, len(widths), axis=1)]
+''',
+    ),
+    # --- a fourth probe (issue 14); the two marked generic have no specific diagnosis ------------
+    Mistake(
+        exercise="conv1d_backward",
+        name='grad_w from grad_out only',
+        kind="missing term",
+        says='has wrong values',
+        code='''
+def conv1d_backward(grad_out, x, w):
+    k, p = len(w), grad_out.shape[1]
+    gx = np.zeros_like(x)
+    for i in range(p):
+        gx[:, i:i+k] += grad_out[:, i:i+1] * w
+    return gx, np.full(k, grad_out.sum())
+''',
+        generic=True,
+    ),
+    Mistake(
+        exercise="residual_backward",
+        name='grad_x with W instead of W.T plus relu ok',
+        kind="transpose",
+        says='uses W where its transpose belongs',
+        code='''
+def residual_backward(grad_out, x, W, b):
+    gz = grad_out * (x @ W + b > 0)
+    return grad_out + gz @ W, x.T @ gz, gz.sum(axis=0)
+''',
+    ),
+    Mistake(
+        exercise="branch_backward",
+        name='returns the list unchanged',
+        kind="shape",
+        says='stacks the 3 copies',
+        code='''
+def branch_backward(grads):
+    return grads
+''',
+    ),
 ]

@@ -185,7 +185,7 @@ def maximise_class(model, k, steps, lr, lam, x0):
     Mistake(
         exercise="maximise_class",
         name="gradient taken once at the start",
-        says="wrong values",
+        says="current x",
         code='''
 def maximise_class(model, k, steps, lr, lam, x0):
     g = class_score_grad(model, x0, k, lam)
@@ -238,6 +238,183 @@ def adversarial(model, x, label, eps):
         code='''
 def adversarial(model, x, label, eps):
     return np.clip(x + eps * input_grad(model, x, label), 0.0, 1.0)
+''',
+    ),
+    # --- added for issue 14: at least six per exercise, spread across kinds -------------------
+    Mistake(
+        exercise="input_grad",
+        name="largest logit of the whole batch subtracted",
+        kind="unstable",
+        says='`.max()` without an axis',
+        code='''
+def input_grad(model, x, label):
+    z = model.forward(x)
+    p = np.exp(z - z.max())
+    p /= p.sum(axis=1, keepdims=True)
+    p[np.arange(len(x)), label] -= 1.0
+    return model.backward(p / len(x))
+''',
+    ),
+    Mistake(
+        exercise="class_score_grad",
+        name="x scaled in place for the penalty",
+        kind="in-place",
+        says='in place',
+        code='''
+def class_score_grad(model, x, k, lam):
+    z = model.forward(x)
+    g = np.zeros_like(z)
+    g[:, k] = 1.0
+    grad = model.backward(g)
+    x *= 2 * lam
+    return grad - x
+''',
+    ),
+    Mistake(
+        exercise="maximise_class",
+        name="a single step",
+        kind="other",
+        says='takes a single step',
+        code='''
+def maximise_class(model, k, steps, lr, lam, x0):
+    return x0 + lr * class_score_grad(model, x0, k, lam)
+''',
+    ),
+    Mistake(
+        exercise="maximise_class",
+        name="returns the final score instead of the image",
+        kind="shape",
+        says='a single number where one value per entry',
+        code='''
+def maximise_class(model, k, steps, lr, lam, x0):
+    x = x0.copy()
+    for _ in range(steps):
+        x = x + lr * class_score_grad(model, x, k, lam)
+    return model.forward(x)[:, k]
+''',
+    ),
+    Mistake(
+        exercise="adversarial",
+        name="a 0/1 mask (g > 0) for the sign",
+        kind="sign",
+        says='only ever raises pixels',
+        code='''
+def adversarial(model, x, label, eps):
+    g = input_grad(model, x, label)
+    return np.clip(x + eps * (g > 0), 0.0, 1.0)
+''',
+    ),
+    Mistake(
+        exercise="adversarial",
+        name="attacks the predicted class, not label",
+        kind="wrong variable",
+        says='not the given `label`',
+        code='''
+def adversarial(model, x, label, eps):
+    predicted = np.argmax(model.forward(x), axis=1)
+    g = input_grad(model, x, predicted)
+    return np.clip(x + eps * np.sign(g), 0.0, 1.0)
+''',
+    ),
+    # --- a second set, probing for fallback messages (issue 14) --------------------------------
+    Mistake(
+        exercise="class_score_grad",
+        name='penalty gradient from the sum of x',
+        kind="axis",
+        says='one number per row',
+        code='''
+def class_score_grad(model, x, k, lam):
+    z = model.forward(x); g = np.zeros_like(z); g[:, k] = 1
+    return model.backward(g) - 2 * lam * x.sum(axis=1, keepdims=True)
+''',
+    ),
+    Mistake(
+        exercise="maximise_class",
+        name='lr ignored',
+        kind="missing term",
+        says='ignores the learning rate',
+        code='''
+def maximise_class(model, k, steps, lr, lam, x0):
+    x = x0.copy()
+    for _ in range(steps):
+        x = x + class_score_grad(model, x, k, lam)
+    return x
+''',
+    ),
+    Mistake(
+        exercise="input_grad",
+        name="first layer's weight gradient, transposed",
+        kind="wrong variable",
+        says='wrong shape',
+        code='''
+def input_grad(model, x, label):
+    z = model.forward(x)
+    p = np.exp(z - z.max(axis=1, keepdims=True)); p /= p.sum(axis=1, keepdims=True)
+    p[np.arange(len(x)), label] -= 1
+    model.backward(p / len(x))
+    return model.layers[0].grads["W"].T
+''',
+    ),
+    # --- a third set, probing for fallback messages (issue 14) ---------------------------------
+    Mistake(
+        exercise="adversarial",
+        name='normalised gradient instead of its sign',
+        kind="factor",
+        says='first-order rise',
+        code='''
+def adversarial(model, x, label, eps):
+    g = input_grad(model, x, label)
+    return np.clip(x + eps * g / np.abs(g).max(axis=1, keepdims=True), 0.0, 1.0)
+''',
+    ),
+    Mistake(
+        exercise="maximise_class",
+        name='x aliased to x0 and updated in place',
+        kind="in-place",
+        says='in place',
+        code='''
+def maximise_class(model, k, steps, lr, lam, x0):
+    x = x0
+    for _ in range(steps):
+        x += lr * class_score_grad(model, x, k, lam)
+    return x
+''',
+    ),
+    Mistake(
+        exercise="class_score_grad",
+        name='penalty gradient 2x without lam',
+        kind="missing term",
+        says='leaves lam out',
+        code='''
+def class_score_grad(model, x, k, lam):
+    z = model.forward(x); g = np.zeros_like(z); g[:, k] = 1
+    return model.backward(g) - 2 * x
+''',
+    ),
+    Mistake(
+        exercise="input_grad",
+        name='one-hot not subtracted',
+        kind="missing term",
+        says='leaves the labels out',
+        code='''
+def input_grad(model, x, label):
+    z = model.forward(x)
+    p = np.exp(z - z.max(axis=1, keepdims=True)); p /= p.sum(axis=1, keepdims=True)
+    return model.backward(p / len(x))
+''',
+    ),
+    # --- a fourth probe (issue 14); the two marked generic have no specific diagnosis ------------
+    Mistake(
+        exercise="maximise_class",
+        name='penalty applied twice (adds -2 lam x again)',
+        kind="other",
+        says='applies the penalty twice',
+        code='''
+def maximise_class(model, k, steps, lr, lam, x0):
+    x = x0.copy()
+    for _ in range(steps):
+        x = x + lr * (class_score_grad(model, x, k, lam) - 2 * lam * x)
+    return x
 ''',
     ),
 ]

@@ -1,0 +1,98 @@
+"""Correct answers other than the solution's: each must pass its test cell (full marks)."""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Alternative:
+    chapter: str
+    exercise: str  # grade_id of the answer cell it replaces
+    name: str
+    code: str
+
+
+ALTERNATIVES = [
+    Alternative('ch7_input_optimisation', 'adversarial', 'PGD, 10 steps of eps/4', '''
+def adversarial(model, x, label, eps):
+    xa = x.copy()
+    for _ in range(10):
+        xa = xa + eps / 4 * np.sign(input_grad(model, xa, label))
+        xa = np.clip(np.clip(xa, x - eps, x + eps), 0.0, 1.0)
+    return xa
+'''),
+    Alternative('ch7_input_optimisation', 'adversarial', 'FGSM with the reference loss, clip then box', '''
+def adversarial(model, x, label, eps):
+    loss = mlp.SoftmaxCrossEntropy()
+    loss.forward(model.forward(x), label)
+    g = model.backward(loss.backward())
+    return np.minimum(np.maximum(x + eps * np.sign(g), 0), 1)
+'''),
+    Alternative('ch5_training', 'minibatches', 'generator with rng.shuffle', '''
+def minibatches(X, y, batch_size, rng):
+    idx = np.arange(len(X))
+    rng.shuffle(idx)
+    for s in range(0, len(X), batch_size):
+        yield X[idx[s:s + batch_size]], y[idx[s:s + batch_size]]
+'''),
+    Alternative('ch6_branch_merge', 'merge_backward', 'np.split then copies', '''
+def merge_backward(grad_out, widths):
+    return [p.copy() for p in np.split(grad_out, np.cumsum(widths)[:-1], axis=1)]
+'''),
+    Alternative('ch6_branch_merge', 'merge_backward', 'fancy indexing (copies)', '''
+def merge_backward(grad_out, widths):
+    out, s = [], 0
+    for w in widths:
+        out.append(grad_out[:, np.arange(s, s + w)]); s += w
+    return out
+'''),
+    Alternative('ch5_training', 'output_delta', 'act_grad on a copy of z', '''
+def output_delta(grad_a, z, a, act_grad):
+    return act_grad(z.copy()) * grad_a
+'''),
+    Alternative('ch4_layers', 'softmax_cross_entropy', 'logaddexp per row', '''
+def softmax_cross_entropy(logits, labels):
+    n = len(logits)
+    m = logits.max(axis=1, keepdims=True)
+    lse = m + np.log(np.exp(logits - m).sum(axis=1, keepdims=True))
+    logp = logits - lse
+    g = np.exp(logp); g[np.arange(n), labels] -= 1
+    return float(-logp[np.arange(n), labels].mean()), g / n
+'''),
+    Alternative('ch5_training', 'load_regression_data', 'sklearn return_X_y', '''
+def load_regression_data():
+    from sklearn.datasets import load_diabetes
+    return load_diabetes(return_X_y=True)
+'''),
+    Alternative('ch1_chain_rule', 'central_difference', 'divide by eps then by 2', '''
+def central_difference(f, x, eps=1e-5):
+    return (f(x + eps) - f(x - eps)) / eps / 2
+'''),
+    Alternative('ch3_vjps', 'vjp_sum', 'reshape with a 1 then multiply by ones', '''
+def vjp_sum(g, x, axis):
+    if axis is None:
+        return np.ones_like(x) * g
+    shape = list(x.shape); shape[axis] = 1
+    return np.reshape(g, shape) * np.ones_like(x)
+'''),
+    Alternative('ch6_branch_merge', 'conv1d_backward', 'np.convolve in full mode for grad_x', '''
+def conv1d_backward(grad_out, x, w):
+    gx = np.stack([np.convolve(g, w, mode="full") for g in grad_out])
+    k, p = len(w), grad_out.shape[1]
+    gw = np.zeros_like(w)
+    for i in range(p):
+        gw += (grad_out[:, i:i+1] * x[:, i:i+k]).sum(axis=0)
+    return gx, gw
+'''),
+    Alternative('ch7_input_optimisation', 'adversarial', 'a huge gradient step clipped to the eps-box', '''
+def adversarial(model, x, label, eps):
+    g = input_grad(model, x, label)
+    return np.clip(x + np.clip(g * 1e6, -eps, eps), 0.0, 1.0)
+'''),
+    Alternative('ch3_vjps', 'vjp_products', 'gB as (g.T @ A).T', '''
+def vjp_mul(g, x, y):
+    return vjps.unbroadcast(g * y, np.shape(x)), vjps.unbroadcast(g * x, np.shape(y))
+
+def vjp_matmul(g, A, B):
+    return g @ B.T, (g.T @ A).T
+'''),
+]
