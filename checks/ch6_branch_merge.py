@@ -259,13 +259,13 @@ def _explain_residual(gx, gW, gb, grad_out, x, W, z, ex, eW, eb):
 
 
 def conv1d_backward(fn):
-    """Visible check of ``conv1d_backward(grad_out, x, w)``: N = 2, L = 6, K = 3."""
+    """Visible check of ``conv1d_backward(grad_out, x, w)``: N = 2, T = 6, K = 3."""
     x = np.array([[1.0, 2.0, -1.0, 0.5, 3.0, -2.0],
                   [0.0, -1.0, 2.0, 1.0, -0.5, 1.5]])
     w = np.array([0.5, -1.0, 2.0])
     grad_out = np.array([[1.0, -1.0, 0.5, 2.0], [-2.0, 0.5, 1.0, 1.0]])
     judge_conv1d_backward(fn, grad_out, x, w)
-    core.passed("conv1d_backward", "on N = 2, L = 6, K = 3 (the shared kernel's gradient sums over its uses)")
+    core.passed("conv1d_backward", "on N = 2, T = 6, K = 3 (the shared kernel's gradient sums over its uses)")
 
 
 def _conv_expected(grad_out, x, w, *, assign=False, flip=False):

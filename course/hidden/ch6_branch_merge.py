@@ -95,7 +95,7 @@ def _residual_finite_differences(got, grad_out, x, W, b):
 
 
 def _conv1d_forward(x, w):
-    """Valid 1-D cross-correlation: y[n, i] = sum_k w[k] x[n, i + k]; (N, L), (K,) -> (N, L-K+1)."""
+    """Valid 1-D cross-correlation: y[n, i] = sum_k w[k] x[n, i + k]; (N, T), (K,) -> (N, T-K+1)."""
     k, p = len(w), x.shape[1] - len(w) + 1
     return np.stack([x[:, i:i + k] @ w for i in range(p)], axis=1)
 

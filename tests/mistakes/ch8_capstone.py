@@ -393,6 +393,17 @@ def fit_digits(X, y, rng):
     ),
     Mistake(
         exercise="fit_digits",
+        name="layers as (W, b) tuples",
+        says="list of dicts",
+        kind="shape",
+        code='''
+def fit_digits(X, y, rng):
+    params, losses = train(init_params([64, 64, 10], rng), X, y, epochs=30, batch_size=32, lr=0.1, rng=rng)
+    return [(layer["W"], layer["b"]) for layer in params], losses
+''',
+    ),
+    Mistake(
+        exercise="fit_digits",
         name="network with the wrong number of outputs",
         says="10 classes",
         code='''
