@@ -1,6 +1,7 @@
 """Command line: ``python -m course STEP [options]``; run from the course directory."""
 
 import argparse
+import os
 import sys
 
 from .pipeline import Course, summary, write_report
@@ -35,7 +36,16 @@ def main(argv=None):
     parser.add_argument("--to", default="grades.csv", help="CSV file for export (default: grades.csv)")
     parser.add_argument("--report", help="also write the outcomes as JSON to this file")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument("-j", "--workers", type=int, default=os.cpu_count() or 1,
+                        help="submissions graded at once on this machine, each in its own sandbox "
+                             f"(default: the number of cores, {os.cpu_count() or 1})")
+    parser.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                        help="grade on the Dask cluster whose scheduler listens there instead of locally")
+    parser.add_argument("--force", action="store_true",
+                        help="grade again submissions already graded from the same file")
     args = parser.parse_args(argv)
+    if args.workers < 1:
+        parser.error(f"--workers needs a number of processes of at least 1, got {args.workers}")
     limits = Limits(call_seconds=args.timeout, notebook_seconds=args.notebook_timeout,
                     memory_bytes=args.memory * 2**20)
     if args.unsafe_no_sandbox:
@@ -50,7 +60,8 @@ def main(argv=None):
         parser.error(f"{args.step} needs the INBOX folder of submissions")
     outcomes = course.collect(args.inbox, progress) if args.step in ("collect", "grade") else []
     if args.step in ("autograde", "grade"):
-        outcomes += course.autograde(args.chapter, args.student, progress)
+        outcomes += course.autograde(args.chapter, args.student, progress, workers=args.workers,
+                                     scheduler=args.scheduler, force=args.force)
     if args.step in ("feedback", "grade"):
         outcomes += course.feedback(args.chapter, args.student, progress)
     if args.step in ("export", "grade"):

@@ -16,8 +16,6 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .submissions import inspect_and_repair
-
 MAX_NOTEBOOK_BYTES = 20 * 2**20  # a chapter with its outputs is well under 1 MB
 MAX_CELLS = 1000
 
@@ -165,17 +163,24 @@ class Course:
                     pairs.append((student_dir.name, chapter))
         return pairs
 
-    def autograde(self, chapters=(), students=(), progress=True):
+    def autograde(self, chapters=(), students=(), progress=True, workers=None, scheduler=None,
+                  force=False, on_outcome=None):
         """Inspect, repair, judge in a sandbox and record every submission; one ``Outcome`` each.
 
-        Each submission is judged in a fresh sandbox; whatever happens to one
-        (bad file, crash, time limit, a check that raises) is recorded for it
-        alone and the others go on.
+        ``workers`` processes (default: one per core) judge submissions at once,
+        each in its own sandbox, or the Dask cluster at ``scheduler``
+        (``tcp://HOST:PORT``) does; this process alone writes the gradebook, a
+        result at a time, as results come in.  A submission already graded from
+        the same file (same content hash) is not graded again unless ``force``:
+        an interrupted run resumes where it stopped.  Whatever happens to one
+        submission (bad file, crash, time limit, a worker killed) is recorded
+        for it alone and the others go on.
         """
         from .sandbox import SandboxUnavailable, check_available
+        from .workers import LocalEngine, run
 
         pairs = self.submissions(chapters, students)
-        if not self.unsafe_no_sandbox:
+        if not self.unsafe_no_sandbox and scheduler is None:
             try:
                 check_available()
             except SandboxUnavailable as exc:
@@ -183,17 +188,44 @@ class Course:
                                  "without one anyway (trusted submissions only), pass --unsafe-no-sandbox.")
         self._ensure_released({c for _, c in pairs})
         self._backup_gradebook()
-        outcomes = []
-        with self._in_root():
-            for student, chapter in _bar(pairs, "autograde", progress):
-                try:
-                    outcome = self._autograde_one(student, chapter)
-                except Exception as exc:  # never let one submission stop the class
-                    outcome = Outcome(student, chapter, "failed", notes=[f"grading failed: {type(exc).__name__}: {exc}"])
-                if outcome.status != "graded":
-                    with contextlib.suppress(Exception):
-                        self.records.failed(student, chapter, outcome.notes, outcome.content_hash)
-                outcomes.append(outcome)
+        outcomes, todo = [], []
+        for student, chapter in pairs:
+            done = None if force else self._already_graded(student, chapter)
+            if done is not None:
+                outcomes.append(done)
+                if on_outcome:
+                    on_outcome(done)
+            else:
+                todo.append((student, chapter))
+        if not todo:
+            return outcomes
+        if scheduler:
+            from .distributed import DaskEngine
+
+            engine = DaskEngine(scheduler)
+        else:
+            engine = LocalEngine(workers or os.cpu_count() or 1)
+        bar = _progress_bar(len(pairs), len(pairs) - len(todo), "autograde", progress)
+        try:
+            with self._in_root():
+                for (student, chapter), result in run(todo, self._task, engine):
+                    try:
+                        outcome = self._record(result)
+                    except Exception as exc:  # never let one submission stop the class
+                        outcome = Outcome(student, chapter, "failed", content_hash=result.content_hash,
+                                          notes=[f"grading failed: {type(exc).__name__}: {exc}"])
+                    if outcome.status != "graded":
+                        with contextlib.suppress(Exception):
+                            self.records.failed(student, chapter, outcome.notes, outcome.content_hash)
+                    outcomes.append(outcome)
+                    if bar is not None:
+                        bar.update(1)
+                    if on_outcome:
+                        on_outcome(outcome)
+        finally:
+            engine.close()
+            if bar is not None:
+                bar.close()
         return outcomes
 
     @property
@@ -201,50 +233,97 @@ class Course:
         from .records import Records
 
         if getattr(self, "_records", None) is None:
-            self._records = Records(self.api.coursedir.db_url if hasattr(self.api.coursedir, "db_url")
-                                    else f"sqlite:///{self.root / 'gradebook.db'}")
+            self._records = Records(self.db_url)
         return self._records
 
-    def _autograde_one(self, student, chapter):
-        import hashlib
+    @property
+    def db_url(self):
+        """The gradebook's database (``c.CourseDirectory.db_url``; SQLite by default)."""
+        url = self.api.coursedir.db_url
+        if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
+            url = f"sqlite:///{self.root / url[len('sqlite:///'):]}"
+        return url
 
-        from .judge import judge
+    def _submitted(self, student, chapter):
+        """The student's file as handed in: the original when the grader had repaired it."""
+        notebook = self.root / "submitted" / student / chapter / f"{chapter}.ipynb"
+        original = notebook.with_name(notebook.name + ".orig")
+        return original if original.is_file() else notebook
+
+    def _already_graded(self, student, chapter):
+        """The outcome kept from an earlier run of this very file, or None."""
+        from .workers import content_hash
+
+        path = self._submitted(student, chapter)
+        if not path.is_file() or path.is_symlink():
+            return None
+        old = self.records.get(student, chapter)
+        if not old or old["status"] != "graded" or old["content_hash"] != content_hash(path.read_bytes()):
+            return None
+        if not (self.root / "autograded" / student / chapter).is_dir():
+            return None
+        return Outcome(student, chapter, "graded", old["score"] or 0.0, old["max_score"] or 0.0,
+                       notes=["already graded from this very file; kept (pass --force to grade again)"],
+                       flags=old["flags"], content_hash=old["content_hash"])
+
+    def _task(self, job):
+        from .workers import Task, code_cells
+
+        student, chapter = job
+        path = self._submitted(student, chapter)
+        if not path.is_file() or path.is_symlink():
+            found = ", ".join(p.name for p in path.parent.iterdir()) if path.parent.is_dir() else ""
+            notebook = b""  # the worker reports it as not a notebook; the note says what was found
+            self._missing = {**getattr(self, "_missing", {}), job: found or "nothing"}
+        else:
+            notebook = path.read_bytes()
+        return Task(student, chapter, notebook, self._chapter_files(chapter)[0],
+                    code_cells(self._chapter_files(chapter)[1]), _allowed_modules(chapter),
+                    self.limits, self.unsafe_no_sandbox)
+
+    def _chapter_files(self, chapter):
+        """(release text, instructor's notebook as a dict) of a chapter, read once per run."""
+        cache = self.__dict__.setdefault("_chapter_cache", {})
+        if chapter not in cache:
+            cache[chapter] = ((self.root / "chapters" / chapter / f"{chapter}.ipynb").read_text(),
+                              json.loads((self.root / "solutions" / chapter / f"{chapter}.ipynb").read_text()))
+        return cache[chapter]
+
+    def _record(self, result):
+        """Write one worker's result into the gradebook (nbgrader's tables and the course's)."""
+        from .judge import Judgement, Verdict
         from .nbgrader_hooks import TrustedVerdicts
-        from .scan import flags
 
         start = time.perf_counter()
-        outcome = Outcome(student, chapter, "graded")
-        notebook = self.root / "submitted" / student / chapter / f"{chapter}.ipynb"
-        if not notebook.is_file() or notebook.is_symlink():
+        student, chapter = result.student, result.chapter
+        outcome = Outcome(student, chapter, "graded", notes=list(result.notes), flags=list(result.flags),
+                          content_hash=result.content_hash)
+        missing = getattr(self, "_missing", {}).pop((student, chapter), None)
+        if missing is not None:
             outcome.status = "failed"
-            outcome.notes.append(f"no {chapter}.ipynb in the submission folder (found: "
-                                 f"{', '.join(p.name for p in notebook.parent.iterdir()) or 'nothing'})")
+            outcome.notes = [f"no {chapter}.ipynb in the submission folder (found: {missing})"]
             return outcome
-        outcome.content_hash = hashlib.sha256(notebook.read_bytes()).hexdigest()
-        found = inspect_and_repair(notebook, self.root / "chapters" / chapter / f"{chapter}.ipynb")
-        outcome.notes.extend(found.notes)
-        if found.fatal:
-            outcome.status, outcome.notes = "failed", outcome.notes + [found.fatal]
+        if result.fatal:
+            outcome.status, outcome.notes = "failed", outcome.notes + [result.fatal]
             return outcome
-        submission = json.loads(notebook.read_text())
-        source = json.loads((self.root / "solutions" / chapter / f"{chapter}.ipynb").read_text())
-        allowed = _allowed_modules(chapter)
-        judgement = judge(submission, source, chapter, allowed=allowed, limits=self.limits,
-                          unsafe_no_sandbox=self.unsafe_no_sandbox)
-        outcome.flags = flags(submission, source)
-        judgement.notes = found.notes + judgement.notes + [f"flagged for review: {f}" for f in outcome.flags]
+        notebook = self.root / "submitted" / student / chapter / f"{chapter}.ipynb"
+        if result.repaired:
+            original = notebook.with_name(notebook.name + ".orig")
+            if not original.exists():
+                notebook.replace(original)
+            notebook.write_text(result.repaired)
+        judgement = Judgement([Verdict(**v) for v in result.verdicts], list(result.notes))
         TrustedVerdicts.pending[(student, chapter)] = judgement
         try:
-            result = self.api.autograde(chapter, student, force=True, create=True)
+            graded = self.api.autograde(chapter, student, force=True, create=True)
         finally:
             TrustedVerdicts.pending.pop((student, chapter), None)
-        outcome.seconds = time.perf_counter() - start
-        if not result["success"]:
+        outcome.seconds = result.seconds + time.perf_counter() - start
+        if not graded["success"]:
             outcome.status = "failed"
-            outcome.notes.append(_last_error(result))
+            outcome.notes.append(_last_error(graded))
             return outcome
         outcome.score, outcome.max_score = self.score(student, chapter)
-        outcome.notes = judgement.notes
         self.records.graded(student, chapter, outcome.score, outcome.max_score, outcome.flags,
                             outcome.notes, outcome.content_hash)
         self._flag_in_gradebook(student, chapter, bool(outcome.flags))
@@ -289,21 +368,30 @@ class Course:
     # -- helpers --------------------------------------------------------------
     def _ensure_released(self, chapters):
         """Register chapters the gradebook does not know yet (a fresh clone has no gradebook)."""
-        db = self.root / "gradebook.db"
+        import sqlalchemy as sa
+
         known = set()
-        if db.exists():
-            with contextlib.closing(sqlite3.connect(db)) as con:
-                with contextlib.suppress(sqlite3.Error):
-                    known = {row[0] for row in con.execute("select name from assignment")}
+        engine = sa.create_engine(self.db_url)
+        try:
+            with engine.connect() as con:
+                if sa.inspect(con).has_table("assignment"):
+                    known = {row[0] for row in con.execute(sa.text("select name from assignment"))}
+        finally:
+            engine.dispose()
         missing = sorted(set(chapters) - known)
         if missing:
             self.release(missing, progress=False)
 
+    def _sqlite_path(self):
+        url = self.db_url
+        return Path(url[len("sqlite:///"):]) if url.startswith("sqlite:///") else None
+
     def _backup_gradebook(self):
-        db = self.root / "gradebook.db"
-        if db.exists():
+        """A copy of a SQLite gradebook before a run writes to it (a server's database has its own backups)."""
+        db = self._sqlite_path()
+        if db is not None and db.exists():
             with contextlib.closing(sqlite3.connect(db)) as src, \
-                    contextlib.closing(sqlite3.connect(self.root / "gradebook.db.bak")) as dst:
+                    contextlib.closing(sqlite3.connect(db.with_name(db.name + ".bak"))) as dst:
                 src.backup(dst)
 
 
@@ -365,6 +453,15 @@ def _last_error(result):
         if hits:
             return hits[-1][:300]
     return lines[-1][:300] if lines else "nbgrader reported a failure without a message"
+
+
+def _progress_bar(total, done, desc, progress):
+    """A bar over ``total`` submissions, ``done`` of them already (None without progress)."""
+    if not progress or total < 2:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, initial=done, desc=desc, unit="nb", file=sys.stderr)
 
 
 def _bar(items, desc, progress):
