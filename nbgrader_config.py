@@ -12,7 +12,12 @@ c.CourseDirectory.release_directory = "chapters"
 c.CourseDirectory.submitted_directory = "submitted"
 c.CourseDirectory.autograded_directory = "autograded"
 c.CourseDirectory.feedback_directory = "feedback"
+# The gradebook: SQLite by default (copied to gradebook.db.bak before each grading run).
+# Several graders sharing one gradebook use PostgreSQL instead, for example
+#   c.CourseDirectory.db_url = "postgresql+psycopg://grader@db.example.org/backprop"
 c.CourseDirectory.db_url = "sqlite:///gradebook.db"
+# nbgrader links every assignment to a course; PostgreSQL enforces that link.
+c.CourseDirectory.course_id = "backprop-course"
 
 # Student versions keep the tags (skip-execution) and lose outputs.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}

@@ -171,7 +171,12 @@ def run(jobs, make_task, engine, window=None):
     while todo or inflight:
         while todo and len(inflight) < window:
             job = todo.popleft()
-            inflight[engine.submit(make_task(job))] = job
+            try:
+                task = make_task(job)
+            except Exception as exc:  # e.g. the chapter's release is missing: this job only
+                yield job, _failed(job, f"could not prepare the grading: {type(exc).__name__}: {exc}")
+                continue
+            inflight[engine.submit(task)] = job
         lost = False
         for future in engine.wait(list(inflight)):
             job = inflight.pop(future)
