@@ -40,5 +40,13 @@ c.Autograde.autograde_preprocessors = [
     "nbgrader.preprocessors.AssignLatePenalties",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
+# Late submissions: nbgrader's late-penalty plugin, here a share of the score per day
+# late (see course/late.py and pages/for_instructors.md). Without a due date
+# (`python -m course due`) or a timestamp, nothing is taken.
+c.AssignLatePenalties.plugin_class = "course.late.PenaltyPerDay"
+c.PenaltyPerDay.fraction_per_day = 0.1
+c.PenaltyPerDay.grace_minutes = 15
+c.PenaltyPerDay.max_fraction = 1.0
+
 # The CSV export adds the course's columns: status (graded / failed / stale), flags, graded_at.
 c.ExportApp.plugin_class = "course.nbgrader_hooks.CsvExport"

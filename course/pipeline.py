@@ -146,6 +146,7 @@ class Course:
             stale = dest / f"{chapter}.ipynb.orig"
             if stale.exists():
                 stale.unlink()  # from an earlier collect; this submission is new
+            _collect_timestamp(path.with_name(f"{chapter}.timestamp.txt"), dest / "timestamp.txt")
             count += 1
         print(f"collected {count} submission(s); {len(problems)} skipped")
         return problems
@@ -355,7 +356,10 @@ class Course:
         return problems
 
     def export(self, to="grades.csv"):
-        """Write every grade in the gradebook to a CSV file with nbgrader's exporter."""
+        """Write every grade to a CSV file with nbgrader's exporter, beside it Canvas's CSV
+        (``<name>_canvas.csv``) and the class's summary figure (``<name>_summary.png``)."""
+        from .exports import canvas_csv, summary_figure
+
         with self._in_root():
             out = subprocess.run(
                 [sys.executable, "-m", "nbgrader", "export", "--to", str(to)],
@@ -363,7 +367,33 @@ class Course:
             )
         if out.returncode:
             raise SystemExit(f"nbgrader export failed:\n{out.stderr[-2000:]}")
-        return self.root / to
+        path = self.root / to
+        canvas_csv(self.db_url, path.with_name(f"{path.stem}_canvas.csv"))
+        summary_figure(self.db_url, path.with_name(f"{path.stem}_summary.png"))
+        return path
+
+    def similarity(self, chapters=(), progress=True):
+        """Write ``similarity/<chapter>.html`` and ``.csv`` for each chapter handed in; their paths."""
+        from .similarity import similarity_report
+
+        written = []
+        for chapter in _bar(self._check_chapters(chapters), "similarity", progress):
+            if any((self.root / "submitted").glob(f"*/{chapter}/{chapter}.ipynb")):
+                html, table, _ = similarity_report(self.root, chapter)
+                written.append(html if html.exists() else table)
+        return written
+
+    def set_due(self, chapters, when):
+        """Record the due date ``when`` (a string nbgrader parses, e.g. "2026-12-01 23:59 UTC") of chapters."""
+        from nbgrader.utils import parse_utc
+
+        due = parse_utc(when)
+        chapters = self._check_chapters(chapters)
+        self._ensure_released(chapters)
+        with self._in_root(), self.api.gradebook as gb:
+            for chapter in chapters:
+                gb.update_or_create_assignment(chapter, duedate=due)
+        return due
 
     # -- helpers --------------------------------------------------------------
     def _ensure_released(self, chapters):
@@ -430,6 +460,15 @@ def _not_collectable(inbox, path):
     if size > MAX_NOTEBOOK_BYTES:
         return f"{rel} is {size / 2**20:.0f} MB; a notebook may be at most {MAX_NOTEBOOK_BYTES / 2**20:.0f} MB"
     return ""
+
+
+def _collect_timestamp(src, dest):
+    """Copy the platform's submission time (``<chapter>.timestamp.txt``), which nbgrader's late
+    penalty reads; a submission without one is never late."""
+    if dest.exists():
+        dest.unlink()
+    if src.is_file() and not src.is_symlink() and src.stat().st_size < 200:
+        dest.write_text(src.read_text(errors="replace").strip() + "\n")
 
 
 def _read_regular(path):
