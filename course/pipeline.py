@@ -324,18 +324,14 @@ class Course:
             outcome.status = "failed"
             outcome.notes.append(_last_error(graded))
             return outcome
-        outcome.score, outcome.max_score = self.score(student, chapter)
+        with self.api.gradebook as gb:  # one session: the score, and nbgrader's own review flag
+            submission = gb.find_submission(chapter, student)
+            outcome.score, outcome.max_score = float(submission.score), float(submission.max_score)
+            gb.find_submission_notebook(chapter, chapter, student).flagged = bool(outcome.flags)
+            gb.db.commit()
         self.records.graded(student, chapter, outcome.score, outcome.max_score, outcome.flags,
                             outcome.notes, outcome.content_hash)
-        self._flag_in_gradebook(student, chapter, bool(outcome.flags))
         return outcome
-
-    def _flag_in_gradebook(self, student, chapter, flagged):
-        """nbgrader's own "flagged for review" mark on the submitted notebook."""
-        with self.api.gradebook as gb:
-            nb = gb.find_submission_notebook(chapter, chapter, student)
-            nb.flagged = flagged
-            gb.db.commit()
 
     def score(self, student, chapter):
         """(score, max_score) of a student's chapter from the gradebook."""
