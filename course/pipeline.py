@@ -268,7 +268,7 @@ class Course:
                        flags=old["flags"], content_hash=old["content_hash"])
 
     def _task(self, job):
-        from .workers import Task, code_cells
+        from .workers import Task
 
         student, chapter = job
         path = self._submitted(student, chapter)
@@ -278,22 +278,30 @@ class Course:
             self._missing = {**getattr(self, "_missing", {}), job: found or "nothing"}
         else:
             notebook = path.read_bytes()
-        return Task(student, chapter, notebook, self._chapter_files(chapter)[0],
-                    code_cells(self._chapter_files(chapter)[1]), _allowed_modules(chapter),
-                    self.limits, self.unsafe_no_sandbox)
+        stamp = path.parent / "timestamp.txt"
+        release, source, config, due = self._chapter_files(chapter)
+        return Task(student, chapter, notebook, release, source, _allowed_modules(chapter), self.limits,
+                    self.unsafe_no_sandbox, config=config, duedate=due,
+                    timestamp=stamp.read_text()[:200] if stamp.is_file() else "")
 
     def _chapter_files(self, chapter):
-        """(release text, instructor's notebook as a dict) of a chapter, read once per run."""
+        """What a worker needs of a chapter, read once per run: (release text, instructor's
+        notebook as a dict, nbgrader_config.py's text, due date or "")."""
         cache = self.__dict__.setdefault("_chapter_cache", {})
         if chapter not in cache:
+            with self._in_root(), self.api.gradebook as gb:
+                due = gb.find_assignment(chapter).duedate
             cache[chapter] = ((self.root / "chapters" / chapter / f"{chapter}.ipynb").read_text(),
-                              json.loads((self.root / "solutions" / chapter / f"{chapter}.ipynb").read_text()))
+                              json.loads((self.root / "solutions" / chapter / f"{chapter}.ipynb").read_text()),
+                              (self.root / "nbgrader_config.py").read_text(),
+                              due.strftime("%Y-%m-%d %H:%M:%S.%f UTC") if due else "")
         return cache[chapter]
 
     def _record(self, result):
         """Write one worker's result into the gradebook (nbgrader's tables and the course's)."""
         from .judge import Judgement, Verdict
         from .nbgrader_hooks import TrustedVerdicts
+        from .scratch import write_autograded
 
         start = time.perf_counter()
         student, chapter = result.student, result.chapter
@@ -313,24 +321,27 @@ class Course:
             if not original.exists():
                 notebook.replace(original)
             notebook.write_text(result.repaired)
-        judgement = Judgement([Verdict(**v) for v in result.verdicts], list(result.notes))
-        TrustedVerdicts.pending[(student, chapter)] = judgement
-        try:
-            graded = self.api.autograde(chapter, student, force=True, create=True)
-        finally:
-            TrustedVerdicts.pending.pop((student, chapter), None)
-        outcome.seconds = result.seconds + time.perf_counter() - start
-        if not graded["success"]:
-            outcome.status = "failed"
-            outcome.notes.append(_last_error(graded))
-            return outcome
-        with self.api.gradebook as gb:  # one session: the score, and nbgrader's own review flag
+        if not result.autograded:  # the worker could not run nbgrader's autograde: run it here
+            judgement = Judgement([Verdict(**v) for v in result.verdicts], list(result.notes))
+            TrustedVerdicts.pending[(student, chapter)] = judgement
+            try:
+                graded = self.api.autograde(chapter, student, force=True, create=True)
+            finally:
+                TrustedVerdicts.pending.pop((student, chapter), None)
+            if not graded["success"]:
+                outcome.status = "failed"
+                outcome.notes.append(_last_error(graded))
+                return outcome
+        with self.api.gradebook as gb:  # one session: the worker's autograde, the score, the review flag
+            if result.autograded:
+                write_autograded(gb, self.root, chapter, student, result.autograded, bool(outcome.flags))
             submission = gb.find_submission(chapter, student)
             outcome.score, outcome.max_score = float(submission.score), float(submission.max_score)
             gb.find_submission_notebook(chapter, chapter, student).flagged = bool(outcome.flags)
             gb.db.commit()
         self.records.graded(student, chapter, outcome.score, outcome.max_score, outcome.flags,
                             outcome.notes, outcome.content_hash)
+        outcome.seconds = result.seconds + time.perf_counter() - start
         return outcome
 
     def score(self, student, chapter):

@@ -38,9 +38,9 @@ MAX_ATTEMPTS = 3
 class Task:
     """Everything a worker needs to grade one submission, as plain data.
 
-    ``source`` is the instructor's notebook reduced to its code cells (the
-    set-up, demo and test cells with their hidden parts); ``release`` is the
-    student version, as text, against which a damaged submission is repaired.
+    ``source`` is the instructor's notebook (the set-up, demo and test cells
+    with their hidden parts); ``release`` is the student version, as text,
+    against which a damaged submission is repaired.
     """
 
     student: str
@@ -51,6 +51,9 @@ class Task:
     allowed: tuple = ()
     limits: object = None  # course.sandbox.Limits
     unsafe_no_sandbox: bool = False
+    config: str = ""  # nbgrader_config.py's text: when given, the worker runs nbgrader's autograde too
+    timestamp: str = ""  # when the student handed in (timestamp.txt), for the late penalty
+    duedate: str = ""  # the chapter's due date in the gradebook, or ""
 
 
 @dataclass
@@ -65,6 +68,7 @@ class Result:
     flags: list = field(default_factory=list)  # for the instructor's review
     repaired: str = ""  # the notebook nbgrader grades, when the worker had to repair it
     verdicts: list = field(default_factory=list)  # dicts of course.judge.Verdict
+    autograded: dict = None  # nbgrader's autograde done here (course.scratch), or None
     seconds: float = 0.0
     worker: str = ""
 
@@ -104,6 +108,9 @@ def grade_task(task):
         result.notes = (result.notes + judgement.notes
                         + [f"flagged for review: {f}" for f in result.flags])
         result.verdicts = [asdict(v) for v in judgement.verdicts]
+        if task.config:
+            judgement.notes = result.notes
+            result.autograded = _autograde_here(task, text, judgement)
     except Exception as exc:  # a bug or an exhausted machine: this submission only
         result.fatal = f"grading failed: {type(exc).__name__}: {exc}"
     finally:
@@ -111,9 +118,19 @@ def grade_task(task):
     return result
 
 
-def code_cells(notebook):
-    """``notebook`` (a dict) with only its code cells: what the judge reads of the source."""
-    return {**notebook, "cells": [c for c in notebook.get("cells", []) if c.get("cell_type") == "code"]}
+def _autograde_here(task, notebook_text, judgement):
+    """nbgrader's autograde of the judged notebook in this process's scratch course, or None
+    (then the coordinator runs it)."""
+    import json
+
+    from .scratch import scratch_course
+
+    try:
+        course = scratch_course(task.chapter, json.dumps(task.source), task.config)
+        done = course.autograde(task.student, notebook_text, judgement, task.timestamp, task.duedate or None)
+    except Exception:  # the coordinator can still autograde it the usual way
+        return None
+    return done if done["success"] else None
 
 
 class LocalEngine:
