@@ -5,12 +5,12 @@ Builds a temporary course, hands in 60 students' notebooks of chapter 5
 three times (``force=True``, so each run grades everything):
 
 1. ``--workers 1``, 2. ``--workers 2``, 3. a ``LocalCluster`` of 2 worker
-processes through ``--scheduler``.
+processes through ``--scheduler`` (started in a process of its own).
 
 It prints the wall times, the ratios, and the two per-submission costs that
 decide the projection: ``w``, the worker's time for one submission (repair,
 sandbox, judge), and ``r``, the coordinator's time to write one result
-(nbgrader's autograde and the course's table).  With P workers and one
+(copying the worker's autograde into the gradebook and the course's table).  With P workers and one
 writer, a class of N takes about N * max(w / P, r): the workers' share while
 the writer keeps up, the writer's once it does not.
 
@@ -21,10 +21,12 @@ Run:  python benchmarks/bench_class.py [--students 60] [--chapter ch5_training]
 """
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -74,6 +76,22 @@ def grade(course, chapter, **how):
     return wall, statistics.mean(w for _, w in writes), statistics.mean(r for r, _ in writes)
 
 
+@contextlib.contextmanager
+def local_cluster(workers):
+    """The address of a ``LocalCluster`` of ``workers`` processes, run in a process of its own
+    (as a real cluster is: its scheduler does not share the coordinator's interpreter)."""
+    code = ("import sys\nfrom distributed import LocalCluster\n"
+            f"cluster = LocalCluster(n_workers={workers}, threads_per_worker=1, dashboard_address=None, "
+            "silence_logs=50)\nprint(cluster.scheduler_address, flush=True)\nsys.stdin.read()\n")
+    proc = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            text=True, cwd=tempfile.gettempdir())
+    try:
+        yield proc.stdout.readline().strip()
+    finally:
+        proc.stdin.close()
+        proc.wait(timeout=120)
+
+
 class _Instant:
     """An engine whose tasks are done at once: the coordinator's loop alone."""
 
@@ -116,11 +134,8 @@ def main():
         n = args.students
         one = grade(course, args.chapter, workers=1)
         two = grade(course, args.chapter, workers=2)
-        from distributed import LocalCluster
-
-        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
-                          silence_logs=50) as cluster:
-            dask = grade(course, args.chapter, scheduler=cluster.scheduler_address)
+        with local_cluster(2) as address:
+            dask = grade(course, args.chapter, scheduler=address)
     print(f"\n{n} students on {args.chapter}:")
     print(f"{'':24s} {'wall s':>8s} {'s/student':>10s} {'worker w':>9s} {'writer r':>9s}")
     for name, (wall, w, r) in [("--workers 1", one), ("--workers 2", two), ("Dask LocalCluster x2", dask)]:
