@@ -169,11 +169,12 @@ class LocalEngine:
     def close(self):
         processes = list((self.pool._processes or {}).values())
         self.pool.shutdown(wait=False, cancel_futures=True)
+        for p in processes:  # idle workers end on their own (and remove their scratch course)
+            p.join(timeout=5)
         for p in processes:  # an interrupted run leaves no worker behind (their sandboxes die with them)
             if p.is_alive():
                 p.terminate()
-        for p in processes:
-            p.join(timeout=10)
+                p.join(timeout=10)
 
 
 def run(jobs, make_task, engine, window=None):
