@@ -277,3 +277,11 @@ def _run_test(session, test):
     except Exception as exc:  # a check that could not handle what came back
         return Verdict(gid, False, out.getvalue(), type(exc).__name__, f"{exc}")
     return Verdict(gid, True, out.getvalue())
+
+
+def reference_use(judgement):
+    """Flags for tests whose answer reached for the reference inside the sandbox (the second check)."""
+    return [f"test `{v.grade_id}`: the answer reached for the reference implementation while graded"
+            for v in judgement.verdicts
+            if not v.passed and ("uses the reference implementation" in v.evalue
+                                 or "calls the reference implementation" in v.evalue)]

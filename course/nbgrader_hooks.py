@@ -9,7 +9,8 @@ writes the gradebook.  Run without a judgement, as plain ``nbgrader
 autograde`` would, it refuses: student code is never executed here.
 
 ``CsvExport`` is nbgrader's CSV export with the course's columns added:
-``status`` (graded, failed, stale), ``flags`` and ``graded_at``.
+``status`` (graded, failed, stale), ``flags``, ``graded_at`` and
+``similarity`` (from ``python -m course similarity``, when it was run).
 """
 
 import csv
@@ -63,17 +64,21 @@ class TrustedVerdicts(Preprocessor):
 
 
 class CsvExport(CsvExportPlugin):
-    """nbgrader's CSV, plus the course's status, flags and graded_at columns."""
+    """nbgrader's CSV, plus the course's status, flags, graded_at and similarity columns."""
 
     def export(self, gradebook):
+        from .similarity import read_similarity
+
         super().export(gradebook)
+        similar = read_similarity(".")
         dest = self.to or "grades.csv"
         records = {(r["student"], r["chapter"]): r for r in Records(gradebook.engine).all()}
         with open(dest, newline="") as fh:
             rows = list(csv.DictReader(fh))
             fields = list(rows[0].keys()) if rows else []
-        fields += ["status", "flags", "graded_at"]
+        fields += ["status", "flags", "graded_at", "similarity"]
         for row in rows:
+            row["similarity"] = similar.get((row.get("student_id"), row.get("assignment")), "")
             rec = records.get((row.get("student_id"), row.get("assignment")))
             if rec is None:
                 row.update(status="", flags="", graded_at="")

@@ -16,8 +16,6 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .submissions import inspect_and_repair
-
 MAX_NOTEBOOK_BYTES = 20 * 2**20  # a chapter with its outputs is well under 1 MB
 MAX_CELLS = 1000
 
@@ -154,6 +152,7 @@ class Course:
             stale = dest / f"{chapter}.ipynb.orig"
             if stale.exists():
                 stale.unlink()  # from an earlier collect; this submission is new
+            _collect_timestamp(path.with_name(f"{chapter}.timestamp.txt"), dest / "timestamp.txt")
             count += 1
         print(f"collected {count} submission(s); {len(problems)} skipped")
         return problems
@@ -190,17 +189,24 @@ class Course:
                     pairs.append((student_dir.name, chapter))
         return pairs
 
-    def autograde(self, chapters=(), students=(), progress=True):
+    def autograde(self, chapters=(), students=(), progress=True, workers=None, scheduler=None,
+                  force=False, on_outcome=None):
         """Inspect, repair, judge in a sandbox and record every submission; one ``Outcome`` each.
 
-        Each submission is judged in a fresh sandbox; whatever happens to one
-        (bad file, crash, time limit, a check that raises) is recorded for it
-        alone and the others go on.
+        ``workers`` processes (default: one per core) judge submissions at once,
+        each in its own sandbox, or the Dask cluster at ``scheduler``
+        (``tcp://HOST:PORT``) does; this process alone writes the gradebook, a
+        result at a time, as results come in.  A submission already graded from
+        the same file (same content hash) is not graded again unless ``force``:
+        an interrupted run resumes where it stopped.  Whatever happens to one
+        submission (bad file, crash, time limit, a worker killed) is recorded
+        for it alone and the others go on.
         """
         from .sandbox import SandboxUnavailable, check_available
+        from .workers import LocalEngine, run
 
         pairs = self.submissions(chapters, students)
-        if not self.unsafe_no_sandbox:
+        if not self.unsafe_no_sandbox and scheduler is None:
             try:
                 check_available()
             except SandboxUnavailable as exc:
@@ -208,17 +214,44 @@ class Course:
                                  "without one anyway (trusted submissions only), pass --unsafe-no-sandbox.")
         self._ensure_released({c for _, c in pairs})
         self._backup_gradebook()
-        outcomes = []
-        with self._in_root():
-            for student, chapter in _bar(pairs, "autograde", progress):
-                try:
-                    outcome = self._autograde_one(student, chapter)
-                except Exception as exc:  # never let one submission stop the class
-                    outcome = Outcome(student, chapter, "failed", notes=[f"grading failed: {type(exc).__name__}: {exc}"])
-                if outcome.status != "graded":
-                    with contextlib.suppress(Exception):
-                        self.records.failed(student, chapter, outcome.notes, outcome.content_hash)
-                outcomes.append(outcome)
+        outcomes, todo = [], []
+        for student, chapter in pairs:
+            done = None if force else self._already_graded(student, chapter)
+            if done is not None:
+                outcomes.append(done)
+                if on_outcome:
+                    on_outcome(done)
+            else:
+                todo.append((student, chapter))
+        if not todo:
+            return outcomes
+        if scheduler:
+            from .distributed import DaskEngine
+
+            engine = DaskEngine(scheduler)
+        else:
+            engine = LocalEngine(workers or os.cpu_count() or 1)
+        bar = _progress_bar(len(pairs), len(pairs) - len(todo), "autograde", progress)
+        try:
+            with self._in_root():
+                for (student, chapter), result in run(todo, self._task, engine):
+                    try:
+                        outcome = self._record(result)
+                    except Exception as exc:  # never let one submission stop the class
+                        outcome = Outcome(student, chapter, "failed", content_hash=result.content_hash,
+                                          notes=[f"grading failed: {type(exc).__name__}: {exc}"])
+                    if outcome.status != "graded":
+                        with contextlib.suppress(Exception):
+                            self.records.failed(student, chapter, outcome.notes, outcome.content_hash)
+                    outcomes.append(outcome)
+                    if bar is not None:
+                        bar.update(1)
+                    if on_outcome:
+                        on_outcome(outcome)
+        finally:
+            engine.close()
+            if bar is not None:
+                bar.close()
         return outcomes
 
     @property
@@ -226,65 +259,120 @@ class Course:
         from .records import Records
 
         if getattr(self, "_records", None) is None:
-            self._records = Records(self.api.coursedir.db_url if hasattr(self.api.coursedir, "db_url")
-                                    else f"sqlite:///{self.root / 'gradebook.db'}")
+            self._records = Records(self.db_url)
         return self._records
 
-    def _autograde_one(self, student, chapter):
-        import hashlib
+    @property
+    def db_url(self):
+        """The gradebook's database (``c.CourseDirectory.db_url``; SQLite by default)."""
+        url = self.api.coursedir.db_url
+        if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
+            url = f"sqlite:///{self.root / url[len('sqlite:///'):]}"
+        return url
 
-        from .judge import judge
+    def _submitted(self, student, chapter):
+        """The student's file as handed in: the original when the grader had repaired it."""
+        notebook = self.root / "submitted" / student / chapter / f"{chapter}.ipynb"
+        original = notebook.with_name(notebook.name + ".orig")
+        return original if original.is_file() else notebook
+
+    def _already_graded(self, student, chapter):
+        """The outcome kept from an earlier run of this very file, or None."""
+        from .workers import content_hash
+
+        path = self._submitted(student, chapter)
+        if not path.is_file() or path.is_symlink():
+            return None
+        old = self.records.get(student, chapter)
+        if not old or old["status"] != "graded" or old["content_hash"] != content_hash(path.read_bytes()):
+            return None
+        if not (self.root / "autograded" / student / chapter).is_dir():
+            return None
+        return Outcome(student, chapter, "graded", old["score"] or 0.0, old["max_score"] or 0.0,
+                       notes=["already graded from this very file; kept (pass --force to grade again)"],
+                       flags=old["flags"], content_hash=old["content_hash"])
+
+    def _task(self, job):
+        from .workers import Task
+
+        student, chapter = job
+        path = self._submitted(student, chapter)
+        if not path.is_file() or path.is_symlink():
+            found = ", ".join(p.name for p in path.parent.iterdir()) if path.parent.is_dir() else ""
+            notebook = b""  # the worker reports it as not a notebook; the note says what was found
+            self._missing = {**getattr(self, "_missing", {}), job: found or "nothing"}
+        else:
+            notebook = path.read_bytes()
+        stamp = path.parent / "timestamp.txt"
+        release, source, config, due = self._chapter_files(chapter)
+        return Task(student, chapter, notebook, release, source, _allowed_modules(chapter), self.limits,
+                    self.unsafe_no_sandbox, config=config, duedate=due,
+                    timestamp=stamp.read_text()[:200] if stamp.is_file() else "")
+
+    def _chapter_files(self, chapter):
+        """What a worker needs of a chapter, read once per run: (release text, instructor's
+        notebook as a dict, nbgrader_config.py's text, due date or "")."""
+        cache = self.__dict__.setdefault("_chapter_cache", {})
+        if chapter not in cache:
+            with self._in_root(), self.api.gradebook as gb:
+                due = gb.find_assignment(chapter).duedate
+            cache[chapter] = ((self.root / "chapters" / chapter / f"{chapter}.ipynb").read_text(),
+                              json.loads((self.root / "solutions" / chapter / f"{chapter}.ipynb").read_text()),
+                              (self.root / "nbgrader_config.py").read_text(),
+                              due.strftime("%Y-%m-%d %H:%M:%S.%f UTC") if due else "")
+        return cache[chapter]
+
+    def _record(self, result):
+        """Write one worker's result into the gradebook (nbgrader's tables and the course's)."""
+        from .judge import Judgement, Verdict
         from .nbgrader_hooks import TrustedVerdicts
-        from .scan import flags
+        from .scratch import write_autograded
 
         start = time.perf_counter()
-        outcome = Outcome(student, chapter, "graded")
-        notebook = self.root / "submitted" / student / chapter / f"{chapter}.ipynb"
-        if not notebook.is_file() or notebook.is_symlink():
+        student, chapter = result.student, result.chapter
+        outcome = Outcome(student, chapter, "graded", notes=list(result.notes), flags=list(result.flags),
+                          content_hash=result.content_hash)
+        missing = getattr(self, "_missing", {}).pop((student, chapter), None)
+        if missing is not None:
             outcome.status = "failed"
             record = self.records.get(student, chapter)
-            if record and record["status"] == "failed" and notebook.with_name(notebook.name + ".previous").exists():
-                outcome.notes.extend(record["notes"])  # refused at collect: keep the reason
+            previous = self.root / "submitted" / student / chapter / f"{chapter}.ipynb.previous"
+            if record and record["status"] == "failed" and previous.exists():
+                outcome.notes = list(record["notes"])  # refused at collect: keep the reason
                 return outcome
-            outcome.notes.append(f"no {chapter}.ipynb in the submission folder (found: "
-                                 f"{', '.join(p.name for p in notebook.parent.iterdir()) or 'nothing'})")
+            outcome.notes = [f"no {chapter}.ipynb in the submission folder (found: {missing})"]
             return outcome
-        outcome.content_hash = hashlib.sha256(notebook.read_bytes()).hexdigest()
-        found = inspect_and_repair(notebook, self.root / "chapters" / chapter / f"{chapter}.ipynb")
-        outcome.notes.extend(found.notes)
-        if found.fatal:
-            outcome.status, outcome.notes = "failed", outcome.notes + [found.fatal]
+        if result.fatal:
+            outcome.status, outcome.notes = "failed", outcome.notes + [result.fatal]
             return outcome
-        submission = json.loads(notebook.read_text())
-        source = json.loads((self.root / "solutions" / chapter / f"{chapter}.ipynb").read_text())
-        allowed = _allowed_modules(chapter)
-        judgement = judge(submission, source, chapter, allowed=allowed, limits=self.limits,
-                          unsafe_no_sandbox=self.unsafe_no_sandbox)
-        outcome.flags = flags(submission, source) + _reference_use(judgement)
-        judgement.notes = found.notes + judgement.notes + [f"flagged for review: {f}" for f in outcome.flags]
-        TrustedVerdicts.pending[(student, chapter)] = judgement
-        try:
-            result = self.api.autograde(chapter, student, force=True, create=True)
-        finally:
-            TrustedVerdicts.pending.pop((student, chapter), None)
-        outcome.seconds = time.perf_counter() - start
-        if not result["success"]:
-            outcome.status = "failed"
-            outcome.notes.append(_last_error(result))
-            return outcome
-        outcome.score, outcome.max_score = self.score(student, chapter)
-        outcome.notes = judgement.notes
+        notebook = self.root / "submitted" / student / chapter / f"{chapter}.ipynb"
+        if result.repaired:
+            original = notebook.with_name(notebook.name + ".orig")
+            if not original.exists():
+                notebook.replace(original)
+            notebook.write_text(result.repaired)
+        if not result.autograded:  # the worker could not run nbgrader's autograde: run it here
+            judgement = Judgement([Verdict(**v) for v in result.verdicts], list(result.notes))
+            TrustedVerdicts.pending[(student, chapter)] = judgement
+            try:
+                graded = self.api.autograde(chapter, student, force=True, create=True)
+            finally:
+                TrustedVerdicts.pending.pop((student, chapter), None)
+            if not graded["success"]:
+                outcome.status = "failed"
+                outcome.notes.append(_last_error(graded))
+                return outcome
+        with self.api.gradebook as gb:  # one session: the worker's autograde, the score, the review flag
+            if result.autograded:
+                write_autograded(gb, self.root, chapter, student, result.autograded, bool(outcome.flags))
+            submission = gb.find_submission(chapter, student)
+            outcome.score, outcome.max_score = float(submission.score), float(submission.max_score)
+            gb.find_submission_notebook(chapter, chapter, student).flagged = bool(outcome.flags)
+            gb.db.commit()
         self.records.graded(student, chapter, outcome.score, outcome.max_score, outcome.flags,
                             outcome.notes, outcome.content_hash)
-        self._flag_in_gradebook(student, chapter, bool(outcome.flags))
+        outcome.seconds = result.seconds + time.perf_counter() - start
         return outcome
-
-    def _flag_in_gradebook(self, student, chapter, flagged):
-        """nbgrader's own "flagged for review" mark on the submitted notebook."""
-        with self.api.gradebook as gb:
-            nb = gb.find_submission_notebook(chapter, chapter, student)
-            nb.flagged = flagged
-            gb.db.commit()
 
     def score(self, student, chapter):
         """(score, max_score) of a student's chapter from the gradebook."""
@@ -309,7 +397,10 @@ class Course:
         return problems
 
     def export(self, to="grades.csv"):
-        """Write every grade in the gradebook to a CSV file with nbgrader's exporter."""
+        """Write every grade to a CSV file with nbgrader's exporter, beside it Canvas's CSV
+        (``<name>_canvas.csv``) and the class's summary figure (``<name>_summary.png``)."""
+        from .exports import canvas_csv, summary_figure
+
         with self._in_root():
             out = subprocess.run(
                 [sys.executable, "-m", "nbgrader", "export", "--to", str(to)],
@@ -317,26 +408,61 @@ class Course:
             )
         if out.returncode:
             raise SystemExit(f"nbgrader export failed:\n{out.stderr[-2000:]}")
-        return self.root / to
+        path = self.root / to
+        canvas_csv(self.db_url, path.with_name(f"{path.stem}_canvas.csv"))
+        summary_figure(self.db_url, path.with_name(f"{path.stem}_summary.png"))
+        return path
+
+    def similarity(self, chapters=(), progress=True):
+        """Write ``similarity/<chapter>.html`` and ``.csv`` for each chapter handed in; their paths."""
+        from .similarity import similarity_report
+
+        written = []
+        for chapter in _bar(self._check_chapters(chapters), "similarity", progress):
+            if any((self.root / "submitted").glob(f"*/{chapter}/{chapter}.ipynb")):
+                html, table, _ = similarity_report(self.root, chapter)
+                written.append(html if html.exists() else table)
+        return written
+
+    def set_due(self, chapters, when):
+        """Record the due date ``when`` (a string nbgrader parses, e.g. "2026-12-01 23:59 UTC") of chapters."""
+        from nbgrader.utils import parse_utc
+
+        due = parse_utc(when)
+        chapters = self._check_chapters(chapters)
+        self._ensure_released(chapters)
+        with self._in_root(), self.api.gradebook as gb:
+            for chapter in chapters:
+                gb.update_or_create_assignment(chapter, duedate=due)
+        return due
 
     # -- helpers --------------------------------------------------------------
     def _ensure_released(self, chapters):
         """Register chapters the gradebook does not know yet (a fresh clone has no gradebook)."""
-        db = self.root / "gradebook.db"
+        import sqlalchemy as sa
+
         known = set()
-        if db.exists():
-            with contextlib.closing(sqlite3.connect(db)) as con:
-                with contextlib.suppress(sqlite3.Error):
-                    known = {row[0] for row in con.execute("select name from assignment")}
+        engine = sa.create_engine(self.db_url)
+        try:
+            with engine.connect() as con:
+                if sa.inspect(con).has_table("assignment"):
+                    known = {row[0] for row in con.execute(sa.text("select name from assignment"))}
+        finally:
+            engine.dispose()
         missing = sorted(set(chapters) - known)
         if missing:
             self.release(missing, progress=False)
 
+    def _sqlite_path(self):
+        url = self.db_url
+        return Path(url[len("sqlite:///"):]) if url.startswith("sqlite:///") else None
+
     def _backup_gradebook(self):
-        db = self.root / "gradebook.db"
-        if db.exists():
+        """A copy of a SQLite gradebook before a run writes to it (a server's database has its own backups)."""
+        db = self._sqlite_path()
+        if db is not None and db.exists():
             with contextlib.closing(sqlite3.connect(db)) as src, \
-                    contextlib.closing(sqlite3.connect(self.root / "gradebook.db.bak")) as dst:
+                    contextlib.closing(sqlite3.connect(db.with_name(db.name + ".bak"))) as dst:
                 src.backup(dst)
 
 
@@ -349,14 +475,6 @@ def _prepare_release(path):
     nb = nbformat.read(str(path), as_version=4)
     prepare_release_notebook(nb)
     nbformat.write(nb, str(path))
-
-
-def _reference_use(judgement):
-    """Flags for tests whose answer reached for the reference inside the sandbox (the second check)."""
-    return [f"test `{v.grade_id}`: the answer reached for the reference implementation while graded"
-            for v in judgement.verdicts
-            if not v.passed and ("uses the reference implementation" in v.evalue
-                                 or "calls the reference implementation" in v.evalue)]
 
 
 def _write_stale_feedback(path, record):
@@ -411,6 +529,15 @@ def _not_collectable(inbox, path):
     return ""
 
 
+def _collect_timestamp(src, dest):
+    """Copy the platform's submission time (``<chapter>.timestamp.txt``), which nbgrader's late
+    penalty reads; a submission without one is never late."""
+    if dest.exists():
+        dest.unlink()
+    if src.is_file() and not src.is_symlink() and src.stat().st_size < 200:
+        dest.write_text(src.read_text(errors="replace").strip() + "\n")
+
+
 def _read_regular(path):
     fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
     try:
@@ -441,6 +568,15 @@ def _last_error(result):
         if hits:
             return hits[-1][:300]
     return lines[-1][:300] if lines else "nbgrader reported a failure without a message"
+
+
+def _progress_bar(total, done, desc, progress):
+    """A bar over ``total`` submissions, ``done`` of them already (None without progress)."""
+    if not progress or total < 2:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, initial=done, desc=desc, unit="nb", file=sys.stderr)
 
 
 def _bar(items, desc, progress):

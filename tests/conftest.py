@@ -54,3 +54,13 @@ def _build_book(out):
     warnings = [ln for ln in log.splitlines() if "WARNING:" in ln]
     assert not warnings, warnings[:10]
     return out / "_build" / "html"
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A PostgreSQL server for this test session (skips when its binaries are missing)."""
+    from postgres_server import PostgresServer
+
+    server = PostgresServer().start()
+    yield server
+    server.stop()
