@@ -50,6 +50,7 @@ test-fast: install
 	$(BIN)/python -m pytest -m "not slow" tests
 
 bench: install
+	$(BIN)/python -m pip install --quiet -r requirements-bench.txt
 	$(BIN)/python benchmarks/bench_step.py
 	$(BIN)/python benchmarks/bench_tensor.py
 

@@ -20,6 +20,7 @@ class SGD:
             raise ValueError(f"SGD: expected 0 <= momentum < 1, got {momentum}")
         self.model, self.lr, self.momentum = model, float(lr), float(momentum)
         self._velocity = {}
+        self._scratch = {}
 
     def step(self):
         """Update every parameter of the model in place."""
@@ -34,7 +35,19 @@ class SGD:
                 v *= self.momentum
                 v += g
                 g = v
-            p -= self.lr * g
+            p -= np.multiply(self.lr, g, out=self._buffer(layer, name, p, g))  # p <- p - lr * g
+
+    def _buffer(self, layer, name, p, g):
+        """A scratch array for ``lr * g``, kept between steps.
+
+        ``p -= lr * g`` would allocate a fresh array of the parameter's size on
+        every step; reusing one saves the allocation and its page faults.
+        """
+        dtype = np.result_type(self.lr, g)
+        buf = self._scratch.get((id(layer), name))
+        if buf is None or buf.shape != g.shape or buf.dtype != dtype:
+            buf = self._scratch[(id(layer), name)] = np.empty(g.shape, dtype=dtype)
+        return buf
 
     def zero_grad(self):
         """Set every gradient to zero (layers overwrite them anyway on backward)."""
