@@ -46,7 +46,10 @@ class Tensor:
     numbers and lists become float64.
     """
 
-    __slots__ = ("value", "grad", "requires_grad", "_op", "_inputs", "_params", "_parents", "_retain")
+    # _parents: the input Tensors that carry a gradient; _argnums: their positions among
+    # the primitive's arguments (which VJP of mlp.vjps applies to each).
+    __slots__ = ("value", "grad", "requires_grad", "_op", "_inputs", "_params", "_parents", "_argnums",
+                 "_retain")
     __array_ufunc__ = None  # make `ndarray @ Tensor` call Tensor.__rmatmul__, not numpy
 
     def __init__(self, value, requires_grad=False):
@@ -59,7 +62,7 @@ class Tensor:
                              f"got dtype {self.value.dtype}")
         self.grad = None
         self.requires_grad = bool(requires_grad)
-        self._op, self._inputs, self._params, self._parents = None, (), {}, ()
+        self._op, self._inputs, self._params, self._parents, self._argnums = None, (), _NO_PARAMS, (), ()
         self._retain = False
 
     shape = property(lambda self: self.value.shape)
@@ -147,21 +150,46 @@ def _relu(x): return np.maximum(x, 0)
 def _sigmoid(x): return 0.5 * (1 + np.tanh(0.5 * x))  # = 1/(1+e^-x), without overflow
 
 
+_NO_PARAMS = {}  # shared by every node whose primitive takes no settings; never written to
+
+
 def _apply(op, fun, *args, **params):
-    """Run primitive ``op`` on the values of ``args``; record it when a gradient will be needed."""
-    inputs = tuple(a.value if isinstance(a, Tensor) else a for a in args)
+    """Run primitive ``op`` on the values of ``args``; record it when a gradient will be needed.
+
+    This runs once per node of every graph, so it is written for speed: plain
+    loops rather than generator expressions (a third of the time on a chain of
+    scalars), and as few new objects as possible, because every object that
+    can hold references is one more for Python's garbage collector to scan.
+    """
+    inputs = tuple([a.value if isinstance(a, Tensor) else a for a in args])
     try:
-        out = Tensor(fun(*inputs, **params))
+        value = fun(*inputs, **params)
     except ValueError as error:
         if op in ("add", "sub", "mul", "div", "pow", "matmul"):
             raise _shape_error(op, inputs) from error
         raise
+    out = Tensor.__new__(Tensor)  # skip __init__'s checks: value is numpy's own result
+    # A 0-d result stays the numpy scalar numpy returns (np.float64 ...): it has
+    # shape, dtype and item() as an array does, and arithmetic on it is ten
+    # times cheaper than on a 0-d array, which is what a graph of scalars is made of.
+    out.value = value if isinstance(value, (np.ndarray, np.generic)) else np.asarray(value)
+    out.grad, out.requires_grad, out._op, out._retain = None, False, None, False
+    out._inputs, out._params, out._parents, out._argnums = (), _NO_PARAMS, (), ()
     if _grad_enabled:
-        parents = tuple((i, a) for i, a in enumerate(args) if isinstance(a, Tensor) and a.requires_grad)
+        parents = [a for a in args if isinstance(a, Tensor) and a.requires_grad]
         if parents:  # only now keep a record: constants and no_grad build no graph
             out.requires_grad = True
-            out._op, out._inputs, out._params, out._parents = op, inputs, params, parents
+            out._op, out._inputs, out._parents = op, inputs, tuple(parents)
+            if len(parents) == len(args) and len(args) < len(_ALL_ARGS):
+                out._argnums = _ALL_ARGS[len(args)]  # shared: one tuple fewer per node
+            else:
+                out._argnums = tuple([i for i, a in enumerate(args) if isinstance(a, Tensor) and a.requires_grad])
+            if params:
+                out._params = params
     return out
+
+
+_ALL_ARGS = ((), (0,), (0, 1), (0, 1, 2))
 
 
 def _shape_error(op, inputs):
@@ -182,7 +210,7 @@ def concatenate(tensors, axis=0):
 
 
 def _tensor_inputs(node):
-    return [parent for _, parent in node._parents]
+    return node._parents
 
 
 def topological_sort(root, parents=_tensor_inputs):
@@ -198,17 +226,20 @@ def topological_sort(root, parents=_tensor_inputs):
     consumers, stack = {id(root): 0}, [root]
     while stack:
         for parent in parents(stack.pop()):
-            if id(parent) not in consumers:
-                consumers[id(parent)] = 0
+            key = id(parent)
+            if key in consumers:
+                consumers[key] += 1
+            else:
+                consumers[key] = 1
                 stack.append(parent)
-            consumers[id(parent)] += 1
     order, ready = [], [root]
     while ready:
         node = ready.pop()
         order.append(node)
         for parent in parents(node):
-            consumers[id(parent)] -= 1
-            if consumers[id(parent)] == 0:
+            key = id(parent)
+            consumers[key] -= 1
+            if consumers[key] == 0:
                 ready.append(parent)
     return order
 
@@ -226,10 +257,13 @@ def backpropagate(root, seed):
                 node.grad = g if owned else g.copy()
             else:
                 node.grad = node.grad + g
-        for argnum, parent in node._parents:
+            if not node._parents:
+                continue
+        for argnum, parent in zip(node._argnums, node._parents):
             g_parent = vjp(node._op, argnum)(g, node.value, *node._inputs, **node._params)
-            if parent in grads:  # fan-out: a node used by several consumers gets the sum
-                grads[parent] = (grads[parent][0] + g_parent, True)
+            pending = grads.get(parent)
+            if pending is not None:  # fan-out: a node used by several consumers gets the sum
+                grads[parent] = (pending[0] + g_parent, True)
             else:
                 grads[parent] = (g_parent, g_parent is not g and getattr(g_parent, "base", None) is None)
 
@@ -278,7 +312,7 @@ def graph_edges(root, names=None):
     names = names or {}
     label = lambda t: names.get(t, t._op or "leaf")
     return [(f"d{label(node)}/d{label(parent)}", node.shape, parent.shape)
-            for node in topological_sort(root) for _, parent in node._parents]
+            for node in topological_sort(root) for parent in node._parents]
 
 
 def jacobian_entry_counts(edges):

@@ -112,7 +112,7 @@ def test_topological_sort_places_every_node_after_its_consumers():
     position = {node: i for i, node in enumerate(order)}
     assert order[0] is y and order[-1] is x and len(order) == 6
     for node in order:
-        for _, parent in node._parents:
+        for parent in node._parents:
             assert position[parent] > position[node]
 
 
