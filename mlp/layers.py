@@ -12,7 +12,7 @@ place destroys the z that its own backward needs (one of seed 000's bugs).
 
 import numpy as np
 
-from ._checks import as_array, check_matrix, check_same_shape, require_forward
+from ._checks import as_array, check_matrix, check_same_shape, positive_int, require_forward
 
 
 class Layer:
@@ -39,12 +39,9 @@ class Linear(Layer):
 
     def __init__(self, in_features, out_features, *, rng=None, dtype=np.float64):
         super().__init__()
-        if int(in_features) < 1 or int(out_features) < 1:
-            raise ValueError(
-                f"expected positive sizes, got in_features={in_features}, out_features={out_features}"
-            )
+        self.in_features = positive_int(in_features, "in_features", "Linear")
+        self.out_features = positive_int(out_features, "out_features", "Linear")
         rng = np.random.default_rng(rng)
-        self.in_features, self.out_features = int(in_features), int(out_features)
         # He initialisation: keeps the variance of activations steady through ReLUs.
         scale = np.sqrt(2.0 / self.in_features)
         W = rng.standard_normal((self.in_features, self.out_features)) * scale
@@ -179,9 +176,7 @@ class Branch(Layer):
 
     def __init__(self, n=2):
         super().__init__()
-        if int(n) < 1:
-            raise ValueError(f"expected n >= 1 copies, got {n}")
-        self.n = int(n)
+        self.n = positive_int(n, "n (the number of copies)", "Branch")
         self._shape = None
 
     def forward(self, x):

@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from ._checks import real_number
+
 
 class SGD:
     """Stochastic gradient descent, optionally with momentum.
@@ -14,11 +16,12 @@ class SGD:
     """
 
     def __init__(self, model, lr, momentum=0.0):
-        if not lr > 0:
-            raise ValueError(f"SGD: expected a positive learning rate, got {lr}")
+        lr, momentum = real_number(lr, "lr", "SGD"), real_number(momentum, "momentum", "SGD")
+        if not (0 < lr < np.inf):
+            raise ValueError(f"SGD: expected a positive, finite learning rate, got {lr}")
         if not 0 <= momentum < 1:
             raise ValueError(f"SGD: expected 0 <= momentum < 1, got {momentum}")
-        self.model, self.lr, self.momentum = model, float(lr), float(momentum)
+        self.model, self.lr, self.momentum = model, lr, momentum
         self._velocity = {}
         self._scratch = {}
 
