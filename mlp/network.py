@@ -26,6 +26,9 @@ class Sequential:
         if not layers:
             raise ValueError("Sequential: expected at least one layer, got none")
         for i, layer in enumerate(layers):
+            if isinstance(layer, type):
+                raise TypeError(f"Sequential: expected layers with forward and backward methods, got the class "
+                                f"{layer.__name__} at position {i}: create one with {layer.__name__}(...)")
             if not (callable(getattr(layer, "forward", None)) and callable(getattr(layer, "backward", None))):
                 raise TypeError(f"Sequential: expected layers with forward and backward methods, "
                                 f"got {type(layer).__name__} {layer!r} at position {i}")
