@@ -305,3 +305,54 @@ def test_leaf_gradients_never_share_memory_even_when_a_vjp_passes_g_through():
     np.testing.assert_array_equal(b.grad, np.arange(6.0).reshape(2, 3))
     np.testing.assert_array_equal(c.grad, np.arange(6.0))
     assert not np.shares_memory(b.grad, c.grad)
+
+
+def test_backward_with_v_never_stores_the_callers_v_or_a_view_of_it():
+    x = Tensor(randn(2, 3), requires_grad=True)
+    for y in (x.reshape(3, 2), x + 0.0, x.T):
+        x.zero_grad()
+        v = randn(*y.shape, seed=5)
+        y.backward(v)
+        expected = x.grad.copy()
+        assert not np.shares_memory(x.grad, v)
+        v[...] = 0.0  # the caller reuses its buffer
+        np.testing.assert_array_equal(x.grad, expected)
+
+
+def test_backward_of_a_leaf_with_v_copies_v():
+    x = Tensor(randn(3), requires_grad=True)
+    v = np.ones(3)
+    x.backward(v)
+    assert x.grad is not v and not np.shares_memory(x.grad, v)
+
+
+def test_transpose_accepts_axes_as_one_tuple_or_several_numbers():
+    x = Tensor(randn(2, 3, 4), requires_grad=True)
+    for y in (x.transpose((2, 0, 1)), x.transpose(2, 0, 1)):
+        assert y.shape == (4, 2, 3)
+        np.testing.assert_array_equal(y.value, np.transpose(x.value, (2, 0, 1)))
+    u = randn(4, 2, 3, seed=1)
+    (x.transpose((2, 0, 1)) * u).sum().backward()
+    np.testing.assert_array_equal(x.grad, np.transpose(u, (1, 2, 0)))
+
+
+def test_mean_with_keepdims_keeps_the_axis_and_spreads_the_gradient():
+    x = Tensor(randn(3, 4), requires_grad=True)
+    m = x.mean(axis=1, keepdims=True)
+    assert m.shape == (3, 1)
+    np.testing.assert_allclose(m.value, x.value.mean(axis=1, keepdims=True))
+    (m * np.array([[1.0], [2.0], [3.0]])).sum().backward()
+    np.testing.assert_allclose(x.grad, np.repeat([[1.0], [2.0], [3.0]], 4, axis=1) / 4)
+
+
+def test_reshape_accepts_a_tuple_or_several_numbers():
+    x = Tensor(randn(2, 3))
+    assert x.reshape((3, 2)).shape == x.reshape(3, 2).shape == (3, 2)
+
+
+def test_scalar_results_keep_their_dtype_and_compare_like_arrays():
+    x = Tensor(np.float32(0.5), requires_grad=True)
+    y = (x * 2).tanh()
+    assert y.shape == () and y.dtype == np.float32 and y.item() == pytest.approx(np.tanh(1.0))
+    y.backward()
+    assert x.grad.dtype == np.float32 and x.grad == pytest.approx(2 * (1 - np.tanh(1.0) ** 2))
