@@ -190,3 +190,25 @@ def test_sgd_step_reuses_its_scratch_and_still_updates_exactly():
         opt.step()
         np.testing.assert_array_equal(layer.params["W"], W0 - 0.5 * g)
         np.testing.assert_array_equal(layer.grads["W"], g)  # the gradient itself is left alone
+
+
+def test_sgd_zero_grad_sets_every_gradient_to_zero():
+    net = small_net()
+    for layer, name in net.parameters():
+        layer.grads[name][...] = 7.0
+    mlp.SGD(net, lr=0.1).zero_grad()
+    assert all(not np.any(layer.grads[name]) for layer, name in net.parameters())
+
+
+def test_sgd_step_follows_a_change_of_gradient_shape_or_dtype():
+    """The scratch array for lr * g is remade when g changes: no stale shape, no float32 rounding."""
+    net = mlp.Sequential(mlp.Linear(1, 1, rng=0))
+    layer, opt = net.layers[0], mlp.SGD(net, lr=1.0)
+    layer.params["W"] = np.zeros((1, 1))
+    for g in (np.full((1, 1), 1.0, dtype=np.float32), np.full((1, 1), 1 + 1e-12)):
+        layer.grads["W"], layer.grads["b"] = g, np.zeros(1)
+        opt.step()
+    assert layer.params["W"][0, 0] == -(2 + 1e-12)
+    layer.params["W"], layer.grads["W"] = np.zeros((2, 1)), np.ones((2, 1))
+    opt.step()
+    np.testing.assert_array_equal(layer.params["W"], -np.ones((2, 1)))
