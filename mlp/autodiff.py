@@ -44,7 +44,9 @@ class Tensor:
     """A value in a computation graph: ``value`` (ndarray) and, after backward, ``grad``.
 
     ``Tensor(array)`` keeps an ndarray's dtype and shares its memory; Python
-    numbers and lists become float64.
+    numbers and lists become float64.  An operation whose result is 0-d holds
+    it as the numpy scalar numpy returns (``np.float64``, ...), which has the
+    same ``shape``, ``dtype`` and ``item()``.
     """
 
     # _parents: the input Tensors that carry a gradient; _argnums: their positions among
