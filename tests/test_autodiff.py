@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from mlp.autodiff import (Tensor, concatenate, graph_edges, jacobian, jacobian_entry_counts, no_grad,
                           softmax_cross_entropy, topological_sort)
@@ -356,3 +357,26 @@ def test_scalar_results_keep_their_dtype_and_compare_like_arrays():
     assert y.shape == () and y.dtype == np.float32 and y.item() == pytest.approx(np.tanh(1.0))
     y.backward()
     assert x.grad.dtype == np.float32 and x.grad == pytest.approx(2 * (1 - np.tanh(1.0) ** 2))
+
+
+@settings(max_examples=25, deadline=None)
+@given(n=st.integers(1, 4), sizes=st.lists(st.integers(1, 5), min_size=3, max_size=3), seed=st.integers(0, 2**31 - 1))
+def test_tensor_mlp_gradients_match_central_differences_on_random_shapes(n, sizes, seed):
+    """Batches of one, rectangular weights, every parameter and the input: tanh MLP, cross-entropy."""
+    rng = np.random.default_rng(seed)
+    d_in, hidden, classes = sizes
+    values = [rng.standard_normal((n, d_in)), rng.standard_normal((d_in, hidden)), rng.standard_normal(hidden),
+              rng.standard_normal((hidden, classes))]
+    labels = rng.integers(0, classes, n)
+
+    def loss(x, W1, b1, W2):
+        return softmax_cross_entropy((x @ W1 + b1).tanh() @ W2, labels)
+
+    tensors = [Tensor(v, requires_grad=True) for v in values]
+    loss(*tensors).backward()
+    for i, t in enumerate(tensors):
+        def loss_of(z, i=i):
+            args = [Tensor(v) for v in values]
+            args[i] = Tensor(z)
+            return loss(*args).item()
+        assert rel_error(t.grad, numerical_gradient(loss_of, values[i])) < TOL, i
