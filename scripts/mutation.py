@@ -66,9 +66,13 @@ def mutants(source):
     for line in lines:
         offsets.append(offsets[-1] + len(line))
     docstring_lines = _docstring_lines(source)
+    previous = None
     for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+        before, previous = previous, tok if tok.type not in (tokenize.NL, tokenize.COMMENT) else previous
         if tok.type not in (tokenize.OP, tokenize.NAME, tokenize.NUMBER) or tok.string not in SWAPS:
             continue
+        if tok.string in BINARY_ONLY and not _ends_operand(before):
+            continue  # *args, **params, a bare * in a signature: not arithmetic
         row, col = tok.start
         if row in docstring_lines:
             continue
@@ -82,6 +86,16 @@ def mutants(source):
             continue  # only calls: x.sum(...), np.mean(...), max(...)
         for new in SWAPS[tok.string]:
             yield row, col, tok.string, new, source[:start] + new + source[end:]
+
+
+BINARY_ONLY = {"*", "**", "/", "//", "@"}
+
+
+def _ends_operand(tok):
+    """Can an arithmetic operator follow ``tok``?  (A name, a number, a string or a closing bracket.)"""
+    return tok is not None and (tok.type in (tokenize.NAME, tokenize.NUMBER, tokenize.STRING)
+                                and tok.string not in ("lambda", "return", "in", "and", "or", "not", "if", "else")
+                                or tok.string in (")", "]", "}"))
 
 
 def _docstring_lines(source):

@@ -215,3 +215,24 @@ def test_merge_of_three_inputs_returns_each_its_own_columns():
     for piece, cols in zip(pieces, [slice(0, 1), slice(1, 4), slice(4, 6)]):
         np.testing.assert_array_equal(piece, g[:, cols])
     assert not any(np.shares_memory(p, g) for p in pieces)
+
+
+def test_branch_makes_two_copies_by_default():
+    assert len(mlp.Branch().forward(np.ones((1, 2)))) == 2
+
+
+def test_merge_of_a_single_input_passes_it_through():
+    merge = mlp.Merge()
+    x = np.arange(6.0).reshape(3, 2)
+    np.testing.assert_array_equal(merge.forward([x]), x)
+    (g,) = merge.backward(np.ones((3, 2)))
+    np.testing.assert_array_equal(g, np.ones((3, 2)))
+
+
+def test_linear_backward_replaces_a_gradient_array_of_the_wrong_shape():
+    layer = mlp.Linear(3, 2, rng=0)
+    layer.grads["W"], layer.grads["b"] = np.zeros((2, 3)), np.zeros(5)
+    layer.forward(np.ones((4, 3)))
+    layer.backward(np.ones((4, 2)))
+    assert layer.grads["W"].shape == (3, 2) and layer.grads["b"].shape == (2,)
+    np.testing.assert_array_equal(layer.grads["W"], np.full((3, 2), 4.0))
