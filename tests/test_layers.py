@@ -236,3 +236,7 @@ def test_linear_backward_replaces_a_gradient_array_of_the_wrong_shape():
     layer.backward(np.ones((4, 2)))
     assert layer.grads["W"].shape == (3, 2) and layer.grads["b"].shape == (2,)
     np.testing.assert_array_equal(layer.grads["W"], np.full((3, 2), 4.0))
+
+
+def test_linear_without_rng_draws_fresh_weights_each_time():
+    assert not np.array_equal(mlp.Linear(3, 2).params["W"], mlp.Linear(3, 2).params["W"])
