@@ -196,3 +196,35 @@ def test_fit_does_not_warn_when_the_loss_falls():
         warnings.simplefilter("error")
         history = net.fit(X, y, loss=mlp.MSELoss(), optimizer=mlp.SGD(net, lr=0.05), epochs=5, batch_size=8, rng=0)
     assert history[-1] < history[0]
+
+
+def watch_warns(first, later):
+    from mlp.network import _DivergenceWatch
+
+    watch = _DivergenceWatch()
+    watch.see(first, 0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        watch.see(later, 0)
+    return any(issubclass(w.category, DivergenceWarning) for w in caught)
+
+
+@pytest.mark.parametrize("first, later, warns", [
+    (1e-3, 1000.0, False),   # below a loss of 1 the bar is 1000 x 1: a tiny first loss is no yardstick
+    (1e-3, 1000.5, True),
+    (5.0, 5000.0, False),    # above it, 1000 x the first loss
+    (5.0, 5001.0, True),
+    (5.0, float("inf"), True),
+    (5.0, float("nan"), True),
+])
+def test_divergence_bar_is_a_thousand_times_the_first_loss_or_one(first, later, warns):
+    assert watch_warns(first, later) == warns
+
+
+def test_cross_entropy_tolerance_on_row_sums_follows_the_dtype():
+    loss = mlp.SoftmaxCrossEntropy()
+    with pytest.raises(ValueError, match="probability rows"):  # float64: 1e-5 off is not a rounding error
+        loss.forward(np.zeros((1, 3)), np.array([[0.5, 0.5 + 1e-5, 0.0]]))
+    assert np.isfinite(loss.forward(np.zeros((1, 3), np.float32), np.array([[0.5, 0.5 + 5e-5, 0.0]], np.float32)))
+    with pytest.raises(ValueError, match="probability rows"):  # float32: within 1e-4 per class, not more
+        loss.forward(np.zeros((1, 3), np.float32), np.array([[0.5, 0.5 + 5e-4, 0.0]], np.float32))

@@ -212,3 +212,24 @@ def test_sgd_step_follows_a_change_of_gradient_shape_or_dtype():
     layer.params["W"], layer.grads["W"] = np.zeros((2, 1)), np.ones((2, 1))
     opt.step()
     np.testing.assert_array_equal(layer.params["W"], -np.ones((2, 1)))
+
+
+def test_train_step_skips_the_first_layers_input_gradient():
+    calls = []
+
+    class Spy(mlp.Linear):
+        def backward(self, grad_out, *, input_grad=True):
+            calls.append(input_grad)
+            return super().backward(grad_out, input_grad=input_grad)
+
+    net = mlp.Sequential(Spy(3, 4, rng=0), mlp.ReLU(), Spy(4, 2, rng=1))
+    net.train_step(np.ones((2, 3)), np.array([0, 1]), mlp.SoftmaxCrossEntropy(), mlp.SGD(net, lr=0.1))
+    assert calls == [True, False]  # the last layer first; the first layer never computes dL/dx
+
+
+def test_fit_shows_no_progress_bar_unless_asked(capsys):
+    net = small_net()
+    net.fit(np.ones((4, 4)), np.zeros(4, dtype=int), loss=mlp.SoftmaxCrossEntropy(), optimizer=mlp.SGD(net, lr=0.1),
+            epochs=2, batch_size=2, rng=0)
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err == ""
