@@ -380,3 +380,9 @@ def test_tensor_mlp_gradients_match_central_differences_on_random_shapes(n, size
             args[i] = Tensor(z)
             return loss(*args).item()
         assert rel_error(t.grad, numerical_gradient(loss_of, values[i])) < TOL, i
+
+
+def test_reductions_drop_the_reduced_axis_by_default():
+    x = Tensor(randn(3, 4))
+    assert x.mean(axis=0).shape == x.sum(axis=0).shape == (4,)
+    assert x.mean().shape == x.sum().shape == ()
