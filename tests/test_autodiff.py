@@ -386,3 +386,11 @@ def test_reductions_drop_the_reduced_axis_by_default():
     x = Tensor(randn(3, 4))
     assert x.mean(axis=0).shape == x.sum(axis=0).shape == (4,)
     assert x.mean().shape == x.sum().shape == ()
+
+
+def test_concatenate_of_four_tensors_sends_each_its_own_slice():
+    parts = [Tensor(randn(2, k, seed=k), requires_grad=True) for k in (1, 2, 3, 1)]
+    u = randn(2, 7, seed=9)
+    (concatenate(parts, axis=1) * u).sum().backward()
+    for part, cols in zip(parts, [slice(0, 1), slice(1, 3), slice(3, 6), slice(6, 7)]):
+        np.testing.assert_array_equal(part.grad, u[:, cols])

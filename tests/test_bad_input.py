@@ -61,7 +61,7 @@ def test_numerical_gradient_of_an_array_function_points_to_the_jacobian():
     lambda eps: mlp.numerical_jacobian(lambda x: x, np.ones(2), eps=eps),
     lambda eps: mlp.check_vjp(lambda x: x, lambda u: u, np.ones(2), eps=eps),
 ])
-@pytest.mark.parametrize("eps", [0, -1e-6, float("nan"), "1e-6"])
+@pytest.mark.parametrize("eps", [0, -1e-6, float("nan"), float("inf"), "1e-6"])
 def test_finite_differences_reject_a_step_that_is_not_positive(check, eps):
     with pytest.raises(ValueError, match=r"expected a step eps > 0, got"):
         check(eps)
