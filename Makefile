@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: help install book pdf student chapters test test-fast bench clean
+.PHONY: help install book pdf student chapters test test-fast bench mutation clean
 
 help:
 	@echo "make book       install (first time) and build the book into _build/html (strict)"
@@ -14,7 +14,8 @@ help:
 	@echo "make chapters   regenerate the student versions in chapters/ from solutions/"
 	@echo "make pdf        the whole book as one PDF, _build/pdf/backprop-course.pdf (offline, Debian's chromium)"
 	@echo "make student    the student bundle: dist/student/ (notebooks, wheel, README) and its zip"
-	@echo "make bench      the performance benchmarks (print ratios)"
+	@echo "make bench      the performance benchmarks (print ratios; installs requirements-bench.txt: torch)"
+	@echo "make mutation   mutation testing of mlp's core: kill rate per file, survivors listed (slow)"
 	@echo "make clean      remove the built book, its execution cache, dist/ and the served wheel and zip"
 
 install: $(VENV)/.installed
@@ -65,8 +66,12 @@ test-fast: install
 	$(BIN)/python -m pytest -m "not slow" tests
 
 bench: install
+	$(BIN)/python -m pip install --quiet -r requirements-bench.txt
 	$(BIN)/python benchmarks/bench_step.py
 	$(BIN)/python benchmarks/bench_tensor.py
+
+mutation: install
+	$(BIN)/python scripts/mutation.py
 
 clean:
 	rm -rf _build dist

@@ -12,12 +12,16 @@ means linear), and the backward/forward time ratio (about 2: each matmul has one
 product forward and two backward).  Finally one SGD step on a 784-512-512-10
 MLP (batch 256, float32) with Tensor against the same step with mlp.layers.
 
+Every time is taken with Python's garbage collector on, as users run it; the
+per-node cost of a scalar chain is also given with it off, and against PyTorch.
+
     python benchmarks/bench_tensor.py            # about a minute
     python benchmarks/bench_tensor.py --quick    # under 20 s
+    python benchmarks/bench_tensor.py --chain-only   # only the scalar chain against PyTorch
 """
 
 import argparse
-import gc
+import subprocess
 import sys
 import time
 import tracemalloc
@@ -34,24 +38,8 @@ from mlp.network import Sequential  # noqa: E402
 from mlp.optim import SGD  # noqa: E402
 
 
-def without_gc(fn):
-    """Run ``fn`` with the cyclic garbage collector paused, as ``timeit`` does.
-
-    A graph of many thousand nodes triggers collections whose cost depends on
-    everything alive in the process, not on this pass: it would blur the line.
-    """
-    def wrapped(*args, **kwargs):
-        gc.collect()
-        gc.disable()
-        try:
-            return fn(*args, **kwargs)
-        finally:
-            gc.enable()
-    return wrapped
-
-
-@without_gc
 def median_time(fn, repeats):
+    """Median wall time of ``fn``, garbage collector on (as users run it)."""
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
@@ -68,7 +56,6 @@ def line_fit(x, y):
     return slope, 1 - residual @ residual / np.sum((y - y.mean()) ** 2)
 
 
-@without_gc
 def forward_backward_times(build, repeats):
     """Best-of-``repeats`` forward time (graph building included) and backward time.
 
@@ -191,11 +178,93 @@ def sgd_step_comparison(repeats, batch=256, sizes=(784, 512, 512, 10)):
     return float(np.median(t_layers)), float(np.median(t_tensor)), bwd / fwd
 
 
+# One engine per process, so that neither pays for the other's objects: with
+# the garbage collector on, a full collection scans every object alive in the
+# process, and importing torch alone adds some 150 000 of them.
+CHAIN_WORKER = """
+import gc, sys, time
+import numpy as np
+engine, length = sys.argv[1], int(sys.argv[2])
+if engine == "torch":
+    import torch
+    torch.set_num_threads(1)
+    leaf = lambda: torch.tensor(0.5, dtype=torch.float64, requires_grad=True)
+else:
+    sys.path.insert(0, sys.argv[3])
+    from mlp.autodiff import Tensor
+    leaf = lambda: Tensor(np.array(0.5), requires_grad=True)
+for line in sys.stdin:
+    (gc.enable if line.strip() == "gc" else gc.disable)()
+    start = time.perf_counter()
+    h = leaf()
+    for _ in range(length // 2):
+        h = (h * 0.9).tanh()
+    h.backward()
+    print(time.perf_counter() - start, flush=True)
+    del h
+"""
+
+
+def scalar_chain_per_node(length, rounds):
+    """Per-node time (forward + backward) of a chain of scalar nodes, mlp against torch.
+
+    Returns {(engine, "gc" | "nogc"): list of seconds per node}; each round asks
+    each engine's process for one chain in turn (interleaved).
+    """
+    engines = ["mlp"]
+    try:
+        import torch  # noqa: F401
+        engines.append("torch")
+    except ImportError:
+        pass
+    root = str(Path(__file__).resolve().parents[1])
+    procs = {e: subprocess.Popen([sys.executable, "-c", CHAIN_WORKER, e, str(length), root],
+                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) for e in engines}
+    samples = {(e, mode): [] for e in engines for mode in ("gc", "nogc")}
+    try:
+        for round_ in range(rounds + 2):  # two warm-up rounds
+            for mode in ("gc", "nogc"):
+                for e, proc in procs.items():
+                    proc.stdin.write(mode + "\n")
+                    proc.stdin.flush()
+                    seconds = float(proc.stdout.readline())
+                    if round_ >= 2:
+                        samples[e, mode].append(seconds / length)
+    finally:
+        for proc in procs.values():
+            proc.stdin.close()
+            proc.wait()
+    return samples
+
+
+def report_scalar_chain(length, rounds):
+    samples = scalar_chain_per_node(length, rounds)
+    print(f"\nScalar chain of {length} nodes (x * 0.9, then tanh), forward + backward, per node; "
+          f"each engine in its own process, {rounds} interleaved rounds")
+    print(f"{'':8}{'gc on: median (min) us':>26}{'gc off: median (min) us':>27}")
+    for engine in ("mlp", "torch"):
+        if (engine, "gc") not in samples:
+            continue
+        cells = [f"{np.median(samples[engine, m]) * 1e6:8.2f} ({min(samples[engine, m]) * 1e6:5.2f})" for m in ("gc", "nogc")]
+        print(f"{engine:8}{cells[0]:>26}{cells[1]:>27}")
+    if ("torch", "gc") in samples:
+        for mode, label in (("gc", "gc on"), ("nogc", "gc off")):
+            ratio = np.median(np.divide(samples["mlp", mode], samples["torch", mode]))
+            low = min(samples["mlp", mode]) / min(samples["torch", mode])
+            print(f"  mlp / torch per node, {label}: {ratio:.2f} per-round median ({low:.2f} of minima)"
+                  + ("   (goal <= 0.5)" if mode == "gc" else ""))
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes, fewer repeats (< 20 s)")
+    parser.add_argument("--chain-only", action="store_true", help="only the scalar chain against PyTorch")
     args = parser.parse_args(argv)
     repeats = 5 if args.quick else 9
+
+    report_scalar_chain(2000 if args.quick else 10000, 10 if args.quick else 30)
+    if args.chain_only:
+        return
 
     lengths = [2000, 4000, 8000, 12000, 16000] if args.quick else [5000, 10000, 20000, 40000, 60000, 80000]
     report_scaling("Chains (each node: 16 numbers)", lengths, "nodes", [chain(n) for n in lengths], repeats)

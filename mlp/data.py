@@ -51,8 +51,13 @@ def load_diabetes():
 
 
 def one_hot(labels, num_classes=None):
-    """Integer labels (N,) -> one-hot rows (N, C)."""
+    """Integer labels (N,) -> one-hot rows (N, C); C is ``max(labels) + 1`` unless given."""
     labels = np.asarray(labels)
+    if labels.size == 0 and labels.ndim == 1:
+        if num_classes is None:
+            raise ValueError("one_hot: expected at least one label, got an empty array "
+                             "(pass num_classes to get an array of shape (0, num_classes))")
+        labels = labels.astype(np.intp)
     if labels.ndim != 1 or labels.dtype.kind not in "iu":
         raise ValueError(f"one_hot: expected integer labels of shape (N,), got {labels.dtype} {labels.shape}")
     num_classes = int(labels.max()) + 1 if num_classes is None else int(num_classes)
@@ -89,11 +94,17 @@ def standardize(train, *others):
 
 
 def accuracy(logits_or_labels, labels):
-    """Fraction of rows whose arg-max (or label) equals ``labels``."""
-    pred = np.asarray(logits_or_labels)
+    """Fraction of rows whose arg-max (or label) equals ``labels``.
+
+    ``logits_or_labels``: scores (N, C) or predicted labels (N,); ``labels`` (N,).
+    """
+    pred, labels = np.asarray(logits_or_labels), np.asarray(labels)
+    if pred.ndim not in (1, 2) or labels.ndim != 1 or len(pred) != len(labels) or len(labels) == 0:
+        raise ValueError(f"accuracy: expected scores (N, C) or labels (N,), and labels (N,) with N >= 1, "
+                         f"got shapes {pred.shape} and {labels.shape}")
     if pred.ndim == 2:
         pred = pred.argmax(axis=1)
-    return float(np.mean(pred == np.asarray(labels)))
+    return float(np.mean(pred == labels))
 
 
 def r2_score(y_true, y_pred):

@@ -28,22 +28,36 @@ def numerical_gradient(f, x, eps=1e-6):
 
     ``x`` itself is never modified: ``f`` is evaluated on a perturbed float64 copy.
     """
+    _check_eps(eps, "numerical_gradient")
     x = np.array(x, dtype=np.float64)
     grad = np.zeros_like(x)
     flat, gflat = x.reshape(-1), grad.reshape(-1)
     for i in range(flat.size):
         old = flat[i]
         flat[i] = old + eps
-        up = float(f(x))
+        up = _scalar(f(x))
         flat[i] = old - eps
-        down = float(f(x))
+        down = _scalar(f(x))
         flat[i] = old
         gflat[i] = (up - down) / (2 * eps)
     return grad
 
 
+def _scalar(value):
+    if np.size(value) != 1:
+        raise ValueError(f"numerical_gradient: expected f to return a scalar, got an array of shape "
+                         f"{np.shape(value)} (numerical_jacobian handles array outputs)")
+    return float(np.asarray(value).reshape(()))
+
+
+def _check_eps(eps, owner):
+    if isinstance(eps, (bool, np.bool_)) or not isinstance(eps, (int, float, np.number)) or not 0 < eps < np.inf:
+        raise ValueError(f"{owner}: expected a step eps > 0, got {eps!r}")
+
+
 def numerical_jacobian(f, x, eps=1e-6):
     """Jacobian of an array function ``f`` at ``x``: shape ``f(x).shape + x.shape``."""
+    _check_eps(eps, "numerical_jacobian")
     x = np.array(x, dtype=np.float64)
     out_shape = np.shape(f(x))
     jac = np.zeros(out_shape + x.shape)
@@ -67,6 +81,7 @@ def check_vjp(f, vjp, x, *, rng=None, eps=1e-6):
     central differences must equal ``<vjp(u), v>``: two evaluations of ``f``
     whatever the size of ``x``.  Returns the relative error.
     """
+    _check_eps(eps, "check_vjp")
     rng = np.random.default_rng(rng)
     x = np.asarray(x, dtype=np.float64)
     u = rng.standard_normal(np.shape(f(x)))

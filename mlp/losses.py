@@ -6,7 +6,10 @@ Both average, so the gradient carries the 1/N of that average; forgetting it
 
 import numpy as np
 
-from ._checks import as_array, check_matrix, check_same_shape, require_forward
+from ._checks import as_array, check_matrix, check_same_shape, require_finite, require_forward
+
+# Said when a loss is handed NaN or infinity: in training that is nearly always divergence.
+_DIVERGED = " (a diverging training run? try a smaller learning rate)"
 
 
 class MSELoss:
@@ -25,8 +28,8 @@ class MSELoss:
     def forward(self, pred, target):
         pred = as_array(pred, "pred")
         target = check_same_shape(target, pred.shape, "target", "MSELoss")
-        if not np.all(np.isfinite(target)):
-            raise ValueError("MSELoss: expected finite targets, got NaN or inf")
+        require_finite(target, "targets", "MSELoss")
+        require_finite(pred, "predictions", "MSELoss", _DIVERGED)
         self._diff = pred - target
         return float(np.mean(self._diff * self._diff))
 
@@ -43,9 +46,12 @@ def log_softmax(logits):
     """Row-wise log-softmax, shape (N, C) -> (N, C).
 
     Subtracting each row's maximum first leaves the result unchanged and keeps
-    ``exp`` from overflowing: logits of 1e4 give exact, finite answers.
+    ``exp`` from overflowing: logits of 1e4 give exact, finite answers.  For
+    logits near the float limit (1e308) the shift itself may overflow to -inf,
+    which is the right limit: that class's probability is 0.
     """
-    shifted = logits - logits.max(axis=1, keepdims=True)
+    with np.errstate(over="ignore"):
+        shifted = logits - logits.max(axis=1, keepdims=True)
     return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
 
 
@@ -64,10 +70,14 @@ class SoftmaxCrossEntropy:
 
     def forward(self, logits, target):
         logits = check_matrix(logits, "logits", owner="SoftmaxCrossEntropy")
+        require_finite(logits, "logits", "SoftmaxCrossEntropy", _DIVERGED)
         Y = self._target_matrix(target, logits.shape, logits.dtype)
         logp = log_softmax(logits)
         self._cache = (np.exp(logp), Y)
-        return float(-(Y * logp).sum() / logits.shape[0])
+        # Only the entries where Y > 0 count: a class of probability 0 under Y
+        # adds nothing even when its log-probability is -inf (0 * -inf is NaN).
+        picked = np.multiply(Y, logp, out=np.zeros_like(logp), where=Y != 0)
+        return float(0.0 - picked.sum() / logits.shape[0])  # 0.0 - : a perfect fit gives 0.0, not -0.0
 
     def backward(self):
         """Return dL/d(logits), shape (N, C)."""
@@ -94,8 +104,16 @@ class SoftmaxCrossEntropy:
             Y[np.arange(n), target.astype(np.intp)] = 1.0
             return Y
         target = check_same_shape(target, shape, "target", "SoftmaxCrossEntropy")
-        if not np.all(np.isfinite(target)):
-            raise ValueError("SoftmaxCrossEntropy: expected finite targets, got NaN or inf")
+        require_finite(target, "targets", "SoftmaxCrossEntropy")
+        sums = target.sum(axis=1)
+        tol = 1e-6 if target.dtype == np.float64 else 1e-4 * c
+        bad = np.flatnonzero((target < 0).any(axis=1) | (np.abs(sums - 1) > tol))
+        if bad.size:
+            i = int(bad[0])
+            raise ValueError(
+                "SoftmaxCrossEntropy: expected one-hot or probability rows (entries >= 0, each row "
+                f"summing to 1), got row {i} = {target[i]} (sum {sums[i]:.6g})"
+            )
         return target
 
     def __repr__(self):

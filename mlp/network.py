@@ -1,8 +1,18 @@
 """``Sequential``: layers in a chain, trained by minibatch gradient descent."""
 
+import warnings
+
 import numpy as np
 
-from ._checks import check_matrix
+from ._checks import check_matrix, positive_int
+
+
+class DivergenceWarning(RuntimeWarning):
+    """``fit`` warns with this when the batch loss grows past ``DIVERGENCE_FACTOR`` times
+    its first value (or to infinity): the learning rate is almost surely too large."""
+
+
+DIVERGENCE_FACTOR = 1e3
 
 
 class Sequential:
@@ -15,6 +25,13 @@ class Sequential:
     def __init__(self, *layers):
         if not layers:
             raise ValueError("Sequential: expected at least one layer, got none")
+        for i, layer in enumerate(layers):
+            if isinstance(layer, type):
+                raise TypeError(f"Sequential: expected layers with forward and backward methods, got the class "
+                                f"{layer.__name__} at position {i}: create one with {layer.__name__}(...)")
+            if not (callable(getattr(layer, "forward", None)) and callable(getattr(layer, "backward", None))):
+                raise TypeError(f"Sequential: expected layers with forward and backward methods, "
+                                f"got {type(layer).__name__} {layer!r} at position {i}")
         self.layers = list(layers)
 
     def __call__(self, x):
@@ -56,19 +73,25 @@ class Sequential:
         ``X`` (N, in); ``y`` targets the loss accepts, N rows.  Each epoch
         shuffles the rows with ``rng`` and visits every example once; the last
         batch may be smaller, so no example is ever skipped.
+
+        If a batch loss grows past ``DIVERGENCE_FACTOR`` (1000) times the first
+        batch's, or to infinity, a ``DivergenceWarning`` says so once.
         """
-        X = check_matrix(X, "X")
+        X = check_matrix(X, "X", owner="fit")
+        if X.shape[0] == 0:
+            raise ValueError(f"fit: expected at least one example, got X of shape {X.shape}")
         y = np.asarray(y)
-        if y.shape[0] != X.shape[0]:
-            raise ValueError(f"fit: expected y with {X.shape[0]} rows (as X), got {y.shape[0]}")
-        if int(epochs) < 1 or int(batch_size) < 1:
-            raise ValueError(f"fit: expected epochs >= 1 and batch_size >= 1, got {epochs} and {batch_size}")
+        if y.ndim == 0 or y.shape[0] != X.shape[0]:
+            raise ValueError(f"fit: expected y with {X.shape[0]} rows (as X), got shape {y.shape}")
+        epochs, batch_size = positive_int(epochs, "epochs", "fit"), positive_int(batch_size, "batch_size", "fit")
         rng = np.random.default_rng(rng)
-        history = []
-        for _ in _epochs(int(epochs), progress):
+        history, watch = [], _DivergenceWatch()
+        for epoch in _epochs(epochs, progress):
             total = 0.0
             for xb, yb in minibatches(X, y, batch_size, rng=rng):
-                total += self.train_step(xb, yb, loss, optimizer) * len(xb)
+                value = self.train_step(xb, yb, loss, optimizer)
+                watch.see(value, epoch)
+                total += value * len(xb)
             history.append(total / X.shape[0])
         return history
 
@@ -84,6 +107,21 @@ class Sequential:
         X = check_matrix(X, "X")
         outs = [self.forward(X[i:i + batch_size]) for i in range(0, len(X), batch_size)]
         return np.concatenate(outs, axis=0)
+
+
+class _DivergenceWatch:
+    """Warn once when the batch loss grows far beyond its first value."""
+
+    def __init__(self):
+        self.first, self.warned = None, False
+
+    def see(self, value, epoch):
+        if self.first is None:
+            self.first = value
+        elif not self.warned and not value <= DIVERGENCE_FACTOR * max(self.first, 1.0):
+            self.warned = True
+            warnings.warn(f"fit: the batch loss grew from {self.first:.3g} to {value:.3g} in epoch {epoch + 1}: "
+                          "training is diverging; try a smaller learning rate", DivergenceWarning, stacklevel=3)
 
 
 def minibatches(X, y, batch_size, *, rng=None, shuffle=True):

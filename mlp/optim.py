@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from ._checks import real_number
+
 
 class SGD:
     """Stochastic gradient descent, optionally with momentum.
@@ -14,12 +16,14 @@ class SGD:
     """
 
     def __init__(self, model, lr, momentum=0.0):
-        if not lr > 0:
-            raise ValueError(f"SGD: expected a positive learning rate, got {lr}")
+        lr, momentum = real_number(lr, "lr", "SGD"), real_number(momentum, "momentum", "SGD")
+        if not (0 < lr < np.inf):
+            raise ValueError(f"SGD: expected a positive, finite learning rate, got {lr}")
         if not 0 <= momentum < 1:
             raise ValueError(f"SGD: expected 0 <= momentum < 1, got {momentum}")
-        self.model, self.lr, self.momentum = model, float(lr), float(momentum)
+        self.model, self.lr, self.momentum = model, lr, momentum
         self._velocity = {}
+        self._scratch = {}
 
     def step(self):
         """Update every parameter of the model in place."""
@@ -34,7 +38,19 @@ class SGD:
                 v *= self.momentum
                 v += g
                 g = v
-            p -= self.lr * g
+            p -= np.multiply(self.lr, g, out=self._buffer(layer, name, p, g))  # p <- p - lr * g
+
+    def _buffer(self, layer, name, p, g):
+        """A scratch array for ``lr * g``, kept between steps.
+
+        ``p -= lr * g`` would allocate a fresh array of the parameter's size on
+        every step; reusing one saves the allocation and its page faults.
+        """
+        dtype = np.result_type(self.lr, g)
+        buf = self._scratch.get((id(layer), name))
+        if buf is None or buf.shape != g.shape or buf.dtype != dtype:
+            buf = self._scratch[(id(layer), name)] = np.empty(g.shape, dtype=dtype)
+        return buf
 
     def zero_grad(self):
         """Set every gradient to zero (layers overwrite them anyway on backward)."""

@@ -52,7 +52,8 @@ def unbroadcast(g, shape):
 
 
 def _shape(x):
-    return np.shape(x)
+    # np.shape, minus its function call for the arrays and numpy scalars it nearly always gets
+    return x.shape if isinstance(x, (np.ndarray, np.generic)) else np.shape(x)
 
 
 def _expand_to(g, x, axis, keepdims):

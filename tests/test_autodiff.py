@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from mlp.autodiff import (Tensor, concatenate, graph_edges, jacobian, jacobian_entry_counts, no_grad,
                           softmax_cross_entropy, topological_sort)
@@ -112,7 +113,7 @@ def test_topological_sort_places_every_node_after_its_consumers():
     position = {node: i for i, node in enumerate(order)}
     assert order[0] is y and order[-1] is x and len(order) == 6
     for node in order:
-        for _, parent in node._parents:
+        for parent in node._parents:
             assert position[parent] > position[node]
 
 
@@ -305,3 +306,91 @@ def test_leaf_gradients_never_share_memory_even_when_a_vjp_passes_g_through():
     np.testing.assert_array_equal(b.grad, np.arange(6.0).reshape(2, 3))
     np.testing.assert_array_equal(c.grad, np.arange(6.0))
     assert not np.shares_memory(b.grad, c.grad)
+
+
+def test_backward_with_v_never_stores_the_callers_v_or_a_view_of_it():
+    x = Tensor(randn(2, 3), requires_grad=True)
+    for y in (x.reshape(3, 2), x + 0.0, x.T):
+        x.zero_grad()
+        v = randn(*y.shape, seed=5)
+        y.backward(v)
+        expected = x.grad.copy()
+        assert not np.shares_memory(x.grad, v)
+        v[...] = 0.0  # the caller reuses its buffer
+        np.testing.assert_array_equal(x.grad, expected)
+
+
+def test_backward_of_a_leaf_with_v_copies_v():
+    x = Tensor(randn(3), requires_grad=True)
+    v = np.ones(3)
+    x.backward(v)
+    assert x.grad is not v and not np.shares_memory(x.grad, v)
+
+
+def test_transpose_accepts_axes_as_one_tuple_or_several_numbers():
+    x = Tensor(randn(2, 3, 4), requires_grad=True)
+    for y in (x.transpose((2, 0, 1)), x.transpose(2, 0, 1)):
+        assert y.shape == (4, 2, 3)
+        np.testing.assert_array_equal(y.value, np.transpose(x.value, (2, 0, 1)))
+    u = randn(4, 2, 3, seed=1)
+    (x.transpose((2, 0, 1)) * u).sum().backward()
+    np.testing.assert_array_equal(x.grad, np.transpose(u, (1, 2, 0)))
+
+
+def test_mean_with_keepdims_keeps_the_axis_and_spreads_the_gradient():
+    x = Tensor(randn(3, 4), requires_grad=True)
+    m = x.mean(axis=1, keepdims=True)
+    assert m.shape == (3, 1)
+    np.testing.assert_allclose(m.value, x.value.mean(axis=1, keepdims=True))
+    (m * np.array([[1.0], [2.0], [3.0]])).sum().backward()
+    np.testing.assert_allclose(x.grad, np.repeat([[1.0], [2.0], [3.0]], 4, axis=1) / 4)
+
+
+def test_reshape_accepts_a_tuple_or_several_numbers():
+    x = Tensor(randn(2, 3))
+    assert x.reshape((3, 2)).shape == x.reshape(3, 2).shape == (3, 2)
+
+
+def test_scalar_results_keep_their_dtype_and_compare_like_arrays():
+    x = Tensor(np.float32(0.5), requires_grad=True)
+    y = (x * 2).tanh()
+    assert y.shape == () and y.dtype == np.float32 and y.item() == pytest.approx(np.tanh(1.0))
+    y.backward()
+    assert x.grad.dtype == np.float32 and x.grad == pytest.approx(2 * (1 - np.tanh(1.0) ** 2))
+
+
+@settings(max_examples=25, deadline=None)
+@given(n=st.integers(1, 4), sizes=st.lists(st.integers(1, 5), min_size=3, max_size=3), seed=st.integers(0, 2**31 - 1))
+def test_tensor_mlp_gradients_match_central_differences_on_random_shapes(n, sizes, seed):
+    """Batches of one, rectangular weights, every parameter and the input: tanh MLP, cross-entropy."""
+    rng = np.random.default_rng(seed)
+    d_in, hidden, classes = sizes
+    values = [rng.standard_normal((n, d_in)), rng.standard_normal((d_in, hidden)), rng.standard_normal(hidden),
+              rng.standard_normal((hidden, classes))]
+    labels = rng.integers(0, classes, n)
+
+    def loss(x, W1, b1, W2):
+        return softmax_cross_entropy((x @ W1 + b1).tanh() @ W2, labels)
+
+    tensors = [Tensor(v, requires_grad=True) for v in values]
+    loss(*tensors).backward()
+    for i, t in enumerate(tensors):
+        def loss_of(z, i=i):
+            args = [Tensor(v) for v in values]
+            args[i] = Tensor(z)
+            return loss(*args).item()
+        assert rel_error(t.grad, numerical_gradient(loss_of, values[i])) < TOL, i
+
+
+def test_reductions_drop_the_reduced_axis_by_default():
+    x = Tensor(randn(3, 4))
+    assert x.mean(axis=0).shape == x.sum(axis=0).shape == (4,)
+    assert x.mean().shape == x.sum().shape == ()
+
+
+def test_concatenate_of_four_tensors_sends_each_its_own_slice():
+    parts = [Tensor(randn(2, k, seed=k), requires_grad=True) for k in (1, 2, 3, 1)]
+    u = randn(2, 7, seed=9)
+    (concatenate(parts, axis=1) * u).sum().backward()
+    for part, cols in zip(parts, [slice(0, 1), slice(1, 3), slice(3, 6), slice(6, 7)]):
+        np.testing.assert_array_equal(part.grad, u[:, cols])

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 import mlp
-from mlp.gradcheck import check_gradients, check_vjp, numerical_gradient, numerical_jacobian, rel_error
+from mlp.gradcheck import (GradCheckReport, check_gradients, check_vjp, numerical_gradient, numerical_jacobian,
+                           rel_error)
 
 
 def test_central_difference_error_shrinks_like_eps_squared():
@@ -22,10 +23,21 @@ def test_numerical_jacobian_of_a_linear_map_is_the_matrix():
 
 
 def test_check_vjp_accepts_the_right_vjp_and_rejects_a_transposed_one():
-    A = np.random.default_rng(0).standard_normal((3, 4))
+    A = np.random.default_rng(0).standard_normal((4, 4))  # square: a transposed VJP has the right shape
     f = lambda x: A @ x  # noqa: E731
     assert check_vjp(f, lambda u: A.T @ u, np.ones(4), rng=1) < 1e-8
-    assert check_vjp(lambda x: A.T @ x, lambda u: A @ u * 2, np.ones(3), rng=1) > 1e-3
+    assert check_vjp(f, lambda u: A @ u, np.ones(4), rng=1) > 1e-2
+
+
+def test_check_vjp_rejects_a_doubled_vjp():
+    A = np.random.default_rng(0).standard_normal((3, 4))
+    assert check_vjp(lambda x: A @ x, lambda u: 2 * A.T @ u, np.ones(4), rng=1) > 0.3
+
+
+def test_report_worst_is_the_largest_error_not_the_smallest():
+    report = GradCheckReport({"x": 1e-12, "W": 0.5, "b": 1e-9})
+    assert report.worst == 0.5
+    assert GradCheckReport().worst == 0.0
 
 
 def test_rel_error_is_zero_for_equal_zero_arrays_and_rejects_shape_mismatch():
@@ -47,6 +59,7 @@ def test_check_gradients_flags_a_wrong_layer():
     x = np.random.default_rng(0).standard_normal((4, 3))
     report = check_gradients(BrokenLinear(3, 2, rng=0), x, rng=0)
     assert report.errors["W"] > 1e-2 and report.errors["x"] < 1e-7
+    assert report.worst == report.errors["W"]  # one wrong array is enough to fail the check
     assert "worst" in repr(report)
 
 

@@ -17,14 +17,18 @@ pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
 
 
 def _graded_tests(chapter):
+    """Every graded cell of a chapter's solution notebook; an error, never [], if there is none."""
     path = solution_path(chapter)
     if not path.exists():
-        return []
-    return [
+        raise FileNotFoundError(f"_graded_tests: expected the solution notebook {path} for chapter {chapter!r}")
+    cases = [
         (chapter, grade_id(c))
         for c in load_cells(path)
         if c.get("metadata", {}).get("nbgrader", {}).get("grade")
     ]
+    if not cases:
+        raise ValueError(f"_graded_tests: {path} has no graded cell")
+    return cases
 
 
 SOLUTION_CASES = [case for ch in CHAPTERS for case in _graded_tests(ch)]

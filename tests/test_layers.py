@@ -141,8 +141,102 @@ def test_merge_rejects_different_batch_sizes():
         mlp.Merge().forward([np.ones((2, 3)), np.ones((3, 3))])
 
 
-def test_params_and_grads_share_keys():
-    for layer in [mlp.Linear(2, 3), *[cls() for cls in POINTWISE]]:
-        assert layer.params.keys() == layer.grads.keys()
-        for k in layer.params:
-            assert layer.params[k].shape == layer.grads[k].shape
+def test_params_and_grads_share_keys_and_shapes():
+    layer = mlp.Linear(2, 3)
+    assert set(layer.params) == set(layer.grads) == {"W", "b"}
+    assert layer.params["W"].shape == layer.grads["W"].shape == (2, 3)
+    assert layer.params["b"].shape == layer.grads["b"].shape == (3,)
+
+
+@pytest.mark.parametrize("layer", [cls() for cls in POINTWISE] + [mlp.Branch(2), mlp.Merge()], ids=repr)
+def test_parameterless_layers_have_empty_params_and_grads(layer):
+    assert layer.params == {} and layer.grads == {}
+
+
+@pytest.mark.parametrize("fan_in", [50, 800])
+def test_linear_uses_he_initialisation(fan_in):
+    W = mlp.Linear(fan_in, 400, rng=0).params["W"]
+    # std sqrt(2 / fan_in) (He et al.), zero mean; 400 * fan_in samples pin it to about 1 %
+    assert abs(W.std() / np.sqrt(2.0 / fan_in) - 1) < 0.03
+    assert abs(W.mean()) < 0.05 * W.std()
+    assert not np.any(mlp.Linear(fan_in, 400, rng=0).params["b"])
+
+
+def test_linear_gradients_are_fresh_numbers_after_each_backward():
+    """dW is written into the array grads already holds: a second backward must overwrite it fully."""
+    layer = mlp.Linear(3, 2, rng=0)
+    rng = np.random.default_rng(0)
+    for _ in range(2):
+        x, g = rng.standard_normal((4, 3)), rng.standard_normal((4, 2))
+        layer.forward(x)
+        layer.backward(g)
+        np.testing.assert_allclose(layer.grads["W"], x.T @ g)
+        np.testing.assert_allclose(layer.grads["b"], g.sum(axis=0))
+
+
+def test_linear_gradient_follows_the_result_dtype_when_grads_was_replaced():
+    layer = mlp.Linear(3, 2, rng=0, dtype=np.float32)
+    layer.grads["W"] = np.zeros((3, 2))  # float64: cannot take a float32 result in place
+    layer.forward(np.ones((4, 3), dtype=np.float32))
+    layer.backward(np.ones((4, 2), dtype=np.float32))
+    assert layer.grads["W"].dtype == np.float32
+    np.testing.assert_array_equal(layer.grads["W"], np.full((3, 2), 4.0))
+
+
+def test_branch_and_merge_gradients_match_central_differences():
+    """L = sum(u * Merge(f1(x), x, f2(x))) with Branch(3) fanning x out: x gets three paths."""
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((2, 3))
+    first, second = mlp.Linear(3, 4, rng=1), mlp.Linear(3, 1, rng=2)
+    branch, merge, tanh = mlp.Branch(3), mlp.Merge(), mlp.Tanh()
+    u = rng.standard_normal((2, 4 + 3 + 1))
+
+    def forward(z):
+        a, b, c = branch.forward(z)
+        return merge.forward([first.forward(a), tanh.forward(b), second.forward(c)])
+
+    def loss(z):
+        return float(np.sum(forward(z) * u))
+
+    forward(x)
+    g_first, g_tanh, g_second = merge.backward(u)
+    grad = branch.backward([first.backward(g_first), tanh.backward(g_tanh), second.backward(g_second)])
+    numeric = mlp.numerical_gradient(loss, x)
+    assert mlp.rel_error(grad, numeric) < TOL
+
+
+def test_merge_of_three_inputs_returns_each_its_own_columns():
+    merge = mlp.Merge()
+    xs = [np.ones((2, 1)), np.ones((2, 3)), np.ones((2, 2))]
+    assert merge.forward(xs).shape == (2, 6)
+    g = np.arange(12.0).reshape(2, 6)
+    pieces = merge.backward(g)
+    assert [p.shape for p in pieces] == [(2, 1), (2, 3), (2, 2)]
+    for piece, cols in zip(pieces, [slice(0, 1), slice(1, 4), slice(4, 6)]):
+        np.testing.assert_array_equal(piece, g[:, cols])
+    assert not any(np.shares_memory(p, g) for p in pieces)
+
+
+def test_branch_makes_two_copies_by_default():
+    assert len(mlp.Branch().forward(np.ones((1, 2)))) == 2
+
+
+def test_merge_of_a_single_input_passes_it_through():
+    merge = mlp.Merge()
+    x = np.arange(6.0).reshape(3, 2)
+    np.testing.assert_array_equal(merge.forward([x]), x)
+    (g,) = merge.backward(np.ones((3, 2)))
+    np.testing.assert_array_equal(g, np.ones((3, 2)))
+
+
+def test_linear_backward_replaces_a_gradient_array_of_the_wrong_shape():
+    layer = mlp.Linear(3, 2, rng=0)
+    layer.grads["W"], layer.grads["b"] = np.zeros((2, 3)), np.zeros(5)
+    layer.forward(np.ones((4, 3)))
+    layer.backward(np.ones((4, 2)))
+    assert layer.grads["W"].shape == (3, 2) and layer.grads["b"].shape == (2,)
+    np.testing.assert_array_equal(layer.grads["W"], np.full((3, 2), 4.0))
+
+
+def test_linear_without_rng_draws_fresh_weights_each_time():
+    assert not np.array_equal(mlp.Linear(3, 2).params["W"], mlp.Linear(3, 2).params["W"])

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
 import mlp
 from mlp.gradcheck import check_gradients, numerical_gradient
@@ -94,3 +95,20 @@ def test_numerical_gradient_does_not_modify_x():
     x = np.array([1.0, 2.0])
     numerical_gradient(lambda z: np.sum(z ** 2), x)
     np.testing.assert_array_equal(x, [1.0, 2.0])
+
+
+@settings(max_examples=30, deadline=None)
+@given(n=st.integers(1, 5), c=st.integers(2, 6), seed=st.integers(0, 2**31 - 1))  # c = 1: the gradient is 0
+def test_cross_entropy_with_soft_targets_matches_central_differences(n, c, seed):
+    rng = np.random.default_rng(seed)
+    logits = rng.standard_normal((n, c)) * 2
+    target = rng.dirichlet(np.ones(c), size=n)  # probability rows
+    assert check_gradients(mlp.SoftmaxCrossEntropy(), logits, target).worst < TOL
+
+
+@settings(max_examples=30, deadline=None)
+@given(shape=st.lists(st.integers(1, 4), min_size=1, max_size=3), seed=st.integers(0, 2**31 - 1))
+def test_mse_gradient_matches_central_differences_on_random_shapes(shape, seed):
+    rng = np.random.default_rng(seed)
+    pred, target = rng.standard_normal(shape), rng.standard_normal(shape)
+    assert check_gradients(mlp.MSELoss(), pred, target).worst < TOL

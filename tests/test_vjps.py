@@ -160,3 +160,9 @@ def test_relu_gradient_is_zero_at_and_below_the_kink(x):
     t = Tensor(x, requires_grad=True)
     t.relu().backward()
     assert t.grad == 0.0
+
+
+def test_a_none_entry_in_the_table_is_a_missing_vjp(monkeypatch):
+    monkeypatch.setitem(VJPS, "exp", (None,))
+    with pytest.raises(NotImplementedError, match="argument 0 of primitive 'exp'"):
+        Tensor(np.ones(2), requires_grad=True).exp().sum().backward()

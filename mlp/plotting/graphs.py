@@ -11,7 +11,7 @@ from matplotlib.patches import FancyBboxPatch
 
 def tensor_parents(t):
     """The input tensors of an ``mlp.Tensor`` that carry a gradient (may repeat)."""
-    return [p for _, p in getattr(t, "_parents", ())]
+    return list(getattr(t, "_parents", ()))
 
 
 def _default_parents(node):

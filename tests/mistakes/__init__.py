@@ -29,7 +29,14 @@ GENERIC_WORDS = ("has wrong values", "is the wrong number", "is proportional to 
 
 
 def mistakes_for(chapter):
-    """The MISTAKES list of ``tests/mistakes/<chapter>.py`` (empty if there is none yet)."""
+    """The MISTAKES list of ``tests/mistakes/<chapter>.py``.
+
+    A missing file is an error, not an empty list: a renamed chapter must not
+    lose its mistake tests without a word.
+    """
     if not (Path(__file__).parent / f"{chapter}.py").exists():
-        return []
-    return importlib.import_module(f"{__name__}.{chapter}").MISTAKES
+        raise FileNotFoundError(f"mistakes_for: expected tests/mistakes/{chapter}.py for chapter {chapter!r}")
+    mistakes = importlib.import_module(f"{__name__}.{chapter}").MISTAKES
+    if not mistakes:
+        raise ValueError(f"mistakes_for: tests/mistakes/{chapter}.py lists no mistakes")
+    return mistakes
