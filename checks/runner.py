@@ -178,18 +178,19 @@ class Runner:
     def _given(self, given):
         """Bind the grader's stand-ins for earlier answers while one call runs."""
         missing = object()
-        lent = {name: value for name, value in given.items() if "." in name}
+        # "mlp.vjps.unbroadcast": a reference function the grader lends for this call, put on
+        # the sandbox's stand-in module (marked ``__lent__``), so that every alias of it sees it.
+        lent = []  # (module, attribute, value)
+        for name, value in given.items():
+            module, _, attr = name.rpartition(".")
+            if module and getattr(sys.modules.get(module), "__lent__", False):
+                lent.append((sys.modules[module], attr, value))
         given = {name: value for name, value in given.items() if "." not in name}
         saved = {name: self.namespace.get(name, missing) for name in given}
+        kept = [(mod, attr, getattr(mod, attr, missing)) for mod, attr, _ in lent]
         self.namespace.update(given)
-        # "mlp.vjps.unbroadcast": a reference function the grader lends for this call, put on
-        # the sandbox's stand-in module, so that every alias of the module sees it.
-        modules = {name: sys.modules.get(name.rsplit(".", 1)[0]) for name in lent}
-        modules = {name: mod if getattr(mod, "__lent__", False) else None for name, mod in modules.items()}
-        kept = {name: getattr(mod, name.rsplit(".", 1)[1], missing) for name, mod in modules.items() if mod}
-        for name, value in lent.items():
-            if modules[name] is not None:
-                setattr(modules[name], name.rsplit(".", 1)[1], value)
+        for mod, attr, value in lent:
+            setattr(mod, attr, value)
         try:
             yield
         finally:
@@ -198,9 +199,11 @@ class Runner:
                     self.namespace.pop(name, None)
                 else:
                     self.namespace[name] = old
-            for name, old in kept.items():
-                if old is not missing:
-                    setattr(modules[name], name.rsplit(".", 1)[1], old)
+            for mod, attr, old in kept:
+                if old is missing:
+                    delattr(mod, attr)
+                else:
+                    setattr(mod, attr, old)
 
     # -- calls back into the grader ------------------------------------------------
     def _remote_function(self, wire_id):
@@ -248,10 +251,6 @@ class _Sink(io.StringIO):
         sys.stdout = sys.stderr = cls()
 
 
-if __name__ == "__main__":
-    main()
-
-
 MAX_ITEMS = 1_000_000
 
 
@@ -273,3 +272,7 @@ def _materialised(result):
             raise ValueError(f"the answer's iterator yielded more than {MAX_ITEMS} items")
         return items
     return result
+
+
+if __name__ == "__main__":
+    main()

@@ -89,22 +89,19 @@ def program(submission, source):
     setup = None
     tests_seen = []  # (grade id, names it reads) of the test cells met so far
     for cell in submission.get("cells", []):
-        if cell.get("cell_type") == "code" and is_test(cell):
-            tests_seen.append((str(nbgrader_meta(cell).get("grade_id")), names(source_of(cell))[1]))
-            continue
         if cell.get("cell_type") != "code":
             continue
-        if is_answer(cell):
-            bound = names(source_of(cell))[0]
-            for test_id, used in tests_seen:
-                if used & bound:
-                    notes.append(f"test cell `{test_id}` stood above its answer "
-                                 f"`{nbgrader_meta(cell).get('grade_id')}`; tests run after all of your "
-                                 "cells, so your answer as it stands at the end of the notebook was graded")
         meta = nbgrader_meta(cell)
         text = source_of(cell)
+        if is_test(cell):
+            tests_seen.append((str(meta.get("grade_id")), names(text)[1]))
+            continue
         if is_answer(cell):
             gid = str(meta.get("grade_id", "answer"))
+            bound = names(text)[0]
+            notes.extend(f"test cell `{test_id}` stood above its answer `{gid}`; tests run after all of your "
+                         "cells, so your answer as it stands at the end of the notebook was graded"
+                         for test_id, used in tests_seen if used & bound)
             entry = {"label": gid, "source": text}
             (stubs if _is_stub(text) or cell.get("metadata", {}).get("course_restored") else rest).append(entry)
         elif meta.get("locked") and setup is None:

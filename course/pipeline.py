@@ -170,7 +170,7 @@ class Course:
             return outcome
         old = self.root / "submitted" / student / chapter / f"{chapter}.ipynb"
         if old.is_file() and not old.is_symlink():
-            old.replace(old.with_name(old.name + ".previous"))
+            old.replace(_previous(old))
             with self._in_root():
                 self.records.failed(student, chapter, [f"your latest file was not collected: {why}"], "")
             outcome.notes.append("an earlier submission was graded; its score is kept and shown as stale")
@@ -336,7 +336,7 @@ class Course:
         if missing is not None:
             outcome.status = "failed"
             record = self.records.get(student, chapter)
-            previous = self.root / "submitted" / student / chapter / f"{chapter}.ipynb.previous"
+            previous = _previous(self.root / "submitted" / student / chapter / f"{chapter}.ipynb")
             if record and record["status"] == "failed" and previous.exists():
                 outcome.notes = list(record["notes"])  # refused at collect: keep the reason
                 return outcome
@@ -373,12 +373,6 @@ class Course:
                             outcome.notes, outcome.content_hash)
         outcome.seconds = result.seconds + time.perf_counter() - start
         return outcome
-
-    def score(self, student, chapter):
-        """(score, max_score) of a student's chapter from the gradebook."""
-        with self.api.gradebook as gb:
-            submission = gb.find_submission(chapter, student)
-            return float(submission.score), float(submission.max_score)
 
     def feedback(self, chapters=(), students=(), progress=True):
         """Write ``feedback/<student>/<chapter>/<chapter>.html`` for graded submissions."""
@@ -475,6 +469,11 @@ def _prepare_release(path):
     nb = nbformat.read(str(path), as_version=4)
     prepare_release_notebook(nb)
     nbformat.write(nb, str(path))
+
+
+def _previous(notebook):
+    """Where a submission refused at collect moves the student's earlier file."""
+    return notebook.with_name(notebook.name + ".previous")
 
 
 def _write_stale_feedback(path, record):

@@ -215,16 +215,19 @@ def prepare_lib(allowed, into):
     (into / "mlp").mkdir(exist_ok=True)
     import mlp
 
-    exports = {name: obj.__module__.split(".")[1] for name, obj in vars(mlp).items()
-               if not name.startswith("_") and getattr(obj, "__module__", "").startswith("mlp.")
-               and obj.__module__.split(".")[1] in short
-               and (parts[obj.__module__.split(".")[1]] is None or name in parts[obj.__module__.split(".")[1]])}
+    exports = {}  # names `mlp` re-exports from the allowed modules (or the allowed functions)
+    for name, obj in vars(mlp).items():
+        module = getattr(obj, "__module__", "")
+        module = module.split(".")[1] if module.startswith("mlp.") else None
+        if not name.startswith("_") and module in parts and (parts[module] is None or name in parts[module]):
+            exports[name] = module
     (into / "mlp" / "__init__.py").write_text(
         STUB.format(allowed=tuple(f"mlp.{m}" for m in short), exports=exports))
+    copied = _closure(whole)
     for m, names in parts.items():
-        if names is not None and m not in _closure(whole):
+        if names is not None and m not in copied:
             (into / "mlp" / f"{m}.py").write_text(_lent_only(m, names))
-    for m in sorted(_closure(whole)):
+    for m in sorted(copied):
         src = MLP_DIR / f"{m}.py"
         if src.exists():
             shutil.copy2(src, into / "mlp" / f"{m}.py")
