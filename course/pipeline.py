@@ -579,12 +579,17 @@ def _progress_bar(total, done, desc, progress):
 
 
 def _bar(items, desc, progress):
+    """``items`` as a list, or iterated under a bar when there is progress to show."""
     items = list(items)
-    if not progress or len(items) < 2:
-        return items
-    from tqdm.auto import tqdm
+    bar = _progress_bar(len(items), 0, desc, progress)
+    return items if bar is None else _ticking(items, bar)
 
-    return tqdm(items, desc=desc, unit="nb", file=sys.stderr)
+
+def _ticking(items, bar):
+    with bar:
+        for item in items:
+            yield item
+            bar.update()
 
 
 def summary(outcomes):

@@ -28,6 +28,25 @@ from multiprocessing.util import Finalize
 from pathlib import Path
 
 _COURSES = {}  # (chapter, digest of source and config) -> ScratchCourse, per process
+PREFIX = "course-scratch-"  # then the owning process's pid and a dash
+
+
+def sweep_orphans(folder=None):
+    """Remove the scratch courses of processes that no longer run (a worker killed with SIGKILL
+    has no chance to remove its own). Only this user's folders; returns the paths removed."""
+    removed = []
+    for path in Path(folder or tempfile.gettempdir()).glob(f"{PREFIX}*-*"):
+        pid = path.name[len(PREFIX):].split("-", 1)[0]
+        if not pid.isdigit() or path.is_symlink() or not path.is_dir() or path.stat().st_uid != os.getuid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:  # gone: nobody will remove it but us
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+        except PermissionError:  # alive, another user's process
+            pass
+    return removed
 
 
 @contextlib.contextmanager
@@ -52,7 +71,7 @@ class ScratchCourse:
         from traitlets.config.loader import PyFileConfigLoader
 
         self.chapter = chapter
-        self.dir = Path(tempfile.mkdtemp(prefix="course-scratch-"))
+        self.dir = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-"))
         # Removed when this process ends (a worker of a pool, or of Dask, ends through multiprocessing).
         Finalize(self, shutil.rmtree, args=(str(self.dir),), kwargs={"ignore_errors": True}, exitpriority=1)
         atexit.register(shutil.rmtree, str(self.dir), ignore_errors=True)

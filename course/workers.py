@@ -158,9 +158,13 @@ class LocalEngine:
         return done
 
     def recover(self, futures):
-        """After a worker died: let the broken pool fail its other tasks, then start a new one."""
+        """After a worker died: let the broken pool fail its other tasks, remove the dead
+        worker's scratch course, then start a new pool."""
+        from .scratch import sweep_orphans
+
         cf.wait(futures)
         self.pool.shutdown(wait=False, cancel_futures=True)
+        sweep_orphans()
         self._start()
 
     def pids(self):
@@ -175,6 +179,9 @@ class LocalEngine:
             if p.is_alive():
                 p.terminate()
                 p.join(timeout=10)
+        from .scratch import sweep_orphans
+
+        sweep_orphans()  # the scratch courses of workers that were terminated or killed
 
 
 def run(jobs, make_task, engine, window=None):

@@ -9,8 +9,10 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -62,9 +64,20 @@ def _assert_graded_once(course, outcomes, expected):
     assert graded == sorted(s for s, want in expected.items() if want is not None)
 
 
+def _alive(pid):
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, ValueError):
+        pass
+    return True
+
+
 def test_two_local_workers_grade_the_class_once_even_when_one_is_killed_and_a_rerun_keeps_it(tmp_path):
     course, expected = _course(tmp_path)
     seen, killed = [], []
+    scratch_before = set(Path(tempfile.gettempdir()).glob("course-scratch-*-*"))
 
     def kill_a_worker(outcome):
         seen.append(outcome)
@@ -77,6 +90,8 @@ def test_two_local_workers_grade_the_class_once_even_when_one_is_killed_and_a_re
     outcomes = course.autograde([CHAPTER], workers=2, progress=False, on_outcome=kill_a_worker)
     assert killed
     _assert_graded_once(course, outcomes, expected)
+    # the killed worker could not remove its scratch course; the coordinator did
+    assert not list(Path(tempfile.gettempdir()).glob(f"course-scratch-{killed[0]}-*"))
 
     # Alan hands in again, with the 1/N of the mean forgotten (test_mse_grad loses its points).
     wrong = with_answer(solution(), "mse_grad", "def mse_grad(pred, target):\n    return 2 * (pred - target)\n")
@@ -88,6 +103,9 @@ def test_two_local_workers_grade_the_class_once_even_when_one_is_killed_and_a_re
     assert course.records.get("alan", CHAPTER)["score"] == again["alan"].score
     forced = course.autograde([CHAPTER], ["ada"], workers=1, progress=False, force=True)
     assert not any("already graded" in n for n in forced[0].notes) and forced[0].score == total_points()
+    # every worker has ended, and no scratch course of a process that has ended is left behind
+    left = set(Path(tempfile.gettempdir()).glob("course-scratch-*-*")) - scratch_before
+    assert not [p.name for p in left if not _alive(p.name.split("-")[2])]
 
 
 def test_an_interrupted_run_resumes_where_it_stopped(tmp_path):
