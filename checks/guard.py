@@ -25,6 +25,11 @@ except ImportError:  # inside the grader's sandbox the reference may be absent
     _MLP_DIR = None
 
 
+# The words every "you used the reference" error carries: the visible checks', the grading
+# sandbox's stand-ins and the judge's flag (course.judge.reference_use) look for the same ones.
+USES_REFERENCE = "uses the reference implementation"
+
+
 class UsedReference(GradingError):
     """The student's answer called the reference implementation."""
 
@@ -32,7 +37,7 @@ class UsedReference(GradingError):
 def used_reference(qualname):
     """The error for an answer that called ``qualname`` in the reference package."""
     return UsedReference(
-        f"your answer calls the reference implementation (`{qualname}`). This exercise "
+        f"your answer {USES_REFERENCE} (`{qualname}`). This exercise "
         "asks you to write the computation yourself with numpy; an answer that calls "
         "`mlp` scores no points."
     )

@@ -22,6 +22,7 @@ import time
 from dataclasses import dataclass, field
 
 from checks.core import GradingError
+from checks.guard import USES_REFERENCE
 from checks.runner import python_source
 
 from .sandbox import Limits, RemoteError, Sandbox, SandboxStopped, Session
@@ -280,5 +281,4 @@ def reference_use(judgement):
     """Flags for tests whose answer reached for the reference inside the sandbox (the second check)."""
     return [f"test `{v.grade_id}`: the answer reached for the reference implementation while graded"
             for v in judgement.verdicts
-            if not v.passed and ("uses the reference implementation" in v.evalue
-                                 or "calls the reference implementation" in v.evalue)]
+            if not v.passed and USES_REFERENCE in v.evalue]

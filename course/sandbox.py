@@ -33,6 +33,7 @@ from pathlib import Path
 import checks
 from checks import wire
 from checks.core import GradingError
+from checks.guard import USES_REFERENCE
 
 MLP_DIR = Path(__import__("mlp").__file__).resolve().parent
 CHECKS_DIR = Path(checks.__file__).resolve().parent
@@ -144,7 +145,7 @@ def __getattr__(name):
     if name in _EXPORTS:
         return getattr(importlib.import_module(f"mlp.{{_EXPORTS[name]}}"), name)
     raise AttributeError(
-        f"your answer uses the reference implementation (mlp.{{name}}), which is not available "
+        f"your answer {USES_REFERENCE} (mlp.{{name}}), which is not available "
         f"while grading: {{'this chapter allows only ' + ', '.join(_ALLOWED) if _ALLOWED else 'no part of mlp is'}}"
     )
 
@@ -190,7 +191,7 @@ def _lent_only(module, names):
             raise ValueError(f"SANDBOX_MLP names mlp.{module}.{name}, which is not a function of mlp.{module}")
         chunks.append(
             f"\ndef {name}(*args, **kwargs):\n"
-            f"    raise RuntimeError('your answer uses the reference implementation (mlp.{module}.{name}), "
+            f"    raise RuntimeError('your answer {USES_REFERENCE} (mlp.{module}.{name}), "
             f"which the grader lends only to the exercises that build on it')\n")
     return "".join(chunks)
 
@@ -222,7 +223,7 @@ def prepare_lib(allowed, into):
         if not name.startswith("_") and module in parts and (parts[module] is None or name in parts[module]):
             exports[name] = module
     (into / "mlp" / "__init__.py").write_text(
-        STUB.format(allowed=tuple(f"mlp.{m}" for m in short), exports=exports))
+        STUB.format(allowed=tuple(f"mlp.{m}" for m in short), exports=exports, USES_REFERENCE=USES_REFERENCE))
     copied = _closure(whole)
     for m, names in parts.items():
         if names is not None and m not in copied:
