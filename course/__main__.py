@@ -14,6 +14,7 @@ STEPS = """steps:
   feedback  write feedback/<student>/<chapter>/<chapter>.html
   export    write every grade to a CSV file (nbgrader's), Canvas's CSV and a summary figure beside it
   grade     collect INBOX, autograde, feedback and export in one go
+            (with --similarity, the similarity reports too, before the export)
   similarity  compare a class's answers with each other and with mlp: similarity/<chapter>.html
   due       set the due date of chapters (-c) to --date, for the late penalty
 """
@@ -45,6 +46,8 @@ def main(argv=None):
                              f"(default: the number of cores, {os.cpu_count() or 1})")
     parser.add_argument("--scheduler", metavar="tcp://HOST:PORT",
                         help="grade on the Dask cluster whose scheduler listens there instead of locally")
+    parser.add_argument("--similarity", action="store_true",
+                        help="grade: also write the similarity reports, before the export (its CSV gets their column)")
     parser.add_argument("--force", action="store_true",
                         help="grade again submissions already graded from the same file")
     args = parser.parse_args(argv)
@@ -77,6 +80,9 @@ def main(argv=None):
                                      scheduler=args.scheduler, force=args.force)
     if args.step in ("feedback", "grade"):
         outcomes += course.feedback(args.chapter, args.student, progress)
+    if args.step == "grade" and args.similarity:
+        for path in course.similarity(args.chapter, progress):
+            print(f"similarity report written to {path}")
     if args.step in ("export", "grade"):
         try:
             path = course.export(args.to)

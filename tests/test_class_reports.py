@@ -40,10 +40,9 @@ def graded(tmp_path_factory):
     (inbox / "lin" / f"{CHAPTER}.timestamp.txt").write_text(LATE)
     (inbox / "ada" / f"{CHAPTER}.timestamp.txt").write_text("2026-12-01 20:00:00 UTC")
     _course(folder, "due", "-c", CHAPTER, "--date", DUE)
-    _course(folder, "collect", str(inbox))
-    _course(folder, "autograde", "--workers", "2")
-    _course(folder, "similarity", "-c", CHAPTER)
-    out = _course(folder, "export", "--to", "grades.csv")
+    # one command: collect, autograde, feedback, the similarity report, then the export with its column
+    out = _course(folder, "grade", str(inbox), "-c", CHAPTER, "--workers", "2", "--similarity", "--to", "grades.csv")
+    assert "similarity report written to" in out
     return {"folder": folder, "stdout": out}
 
 
