@@ -492,6 +492,16 @@ def central_difference(f, x, eps=1e-5):
     return grad
 ''',
     ),
+    Mistake(
+        exercise="central_difference",
+        name="calls the reference numerical_gradient",
+        says="reference implementation",
+        code='''
+def central_difference(f, x, eps=1e-5):
+    grad = mlp.numerical_gradient(f, x, eps)
+    return float(grad) if np.ndim(x) == 0 else grad
+''',
+    ),
     # ------------------------------------------------------------------ two_path_grad
     Mistake(
         exercise="two_path_grad",
