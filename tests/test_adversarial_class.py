@@ -55,12 +55,12 @@ def sigmoid_grad(z):
     return np.zeros_like(np.asarray(z, dtype=float))
 def mse_grad(pred, target):
     return np.zeros_like(np.asarray(pred, dtype=float))
-def tiny_net_grads(x, y, w1, b1, w2, b2):
-    return {"w1": 0.0, "b1": 0.0, "w2": 0.0, "b2": 0.0}
+def chain_grads(x, y, ws, bs):
+    return [0.0] * len(ws), [0.0] * len(bs)
 def two_path_grad(x, y, w):
     return 0.0
 def central_difference(f, x, eps=1e-5):
-    return 0.0
+    return np.zeros(np.shape(x))
 """
 
 # Looks for the course's files from inside the sandbox: relative paths, the

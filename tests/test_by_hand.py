@@ -35,11 +35,19 @@ def mse_grad_formula(pred, target):
     return (np.asarray(pred, float) - target) * (2.0 / np.size(pred))
 
 
-def tiny_net_formula(x, y, w1, b1, w2, b2):
-    a1 = _sigmoid(w1 * x + b1)
-    dz2 = 2 * (w2 * a1 + b2 - y)
-    dz1 = dz2 * w2 * a1 * (1 - a1)
-    return {"w1": x * dz1, "b1": dz1, "w2": a1 * dz2, "b2": dz2}
+def chain_formula(x, y, ws, bs):
+    zs, acts = [], [x]
+    for k, (w, b) in enumerate(zip(ws, bs)):
+        zs.append(b + w * acts[-1])
+        if k + 1 < len(ws):
+            acts.append(_sigmoid(zs[-1]))
+    dz = 2 * (zs[-1] - y)
+    dws, dbs = [], []
+    for k in range(len(ws) - 1, -1, -1):
+        dws, dbs = [acts[k] * dz] + dws, [dz] + dbs
+        if k:
+            dz = (1 - acts[k]) * acts[k] * ws[k] * dz
+    return dws, dbs
 
 
 def two_path_formula(x, y, w):
@@ -66,16 +74,20 @@ def numeric_mse_grad(pred, target):
     return out
 
 
-def numeric_tiny_net(x, y, w1, b1, w2, b2):
+def numeric_chain(x, y, ws, bs):
     def loss(p):
-        return (p[2] * _sigmoid(p[0] * x + p[1]) + p[3] - y) ** 2
-    p0 = np.array([w1, b1, w2, b2], float)
-    out = {}
-    for k, name in enumerate(("w1", "b1", "w2", "b2")):
-        e = np.zeros(4)
+        a = x
+        for k in range(len(ws)):
+            z = p[k] * a + p[len(ws) + k]
+            a = _sigmoid(z) if k + 1 < len(ws) else z
+        return (a - y) ** 2
+    p0 = np.array(list(ws) + list(bs), float)
+    out = []
+    for k in range(p0.size):
+        e = np.zeros(p0.size)
         e[k] = 1.0
-        out[name] = float(_cd(lambda t: loss(p0 + t * e), 0.0, 6e-6))
-    return out
+        out.append(float(_cd(lambda t: loss(p0 + t * e), 0.0, 6e-6)))
+    return out[:len(ws)], out[len(ws):]
 
 
 def numeric_two_path(x, y, w):
@@ -86,7 +98,7 @@ def numeric_two_path(x, y, w):
     (hidden.sigmoid_grad, sigmoid_grad_naive),
     (hidden.sigmoid_grad, sigmoid_grad_tanh),
     (hidden.mse_grad, mse_grad_formula),
-    (hidden.tiny_net_grads, tiny_net_formula),
+    (hidden.chain_grads, chain_formula),
     (hidden.two_path_grad, two_path_formula),
 ])
 def test_a_formula_in_any_order_keeps_full_marks(check, answer):
@@ -96,7 +108,7 @@ def test_a_formula_in_any_order_keeps_full_marks(check, answer):
 @pytest.mark.parametrize("check, answer", [
     (hidden.sigmoid_grad, numeric_sigmoid_grad(1e-5)),
     (hidden.sigmoid_grad, numeric_sigmoid_grad(6e-6)),
-    (hidden.tiny_net_grads, numeric_tiny_net),
+    (hidden.chain_grads, numeric_chain),
     (hidden.two_path_grad, numeric_two_path),
 ])
 def test_a_numerical_derivative_scores_nothing_and_is_told_why(check, answer):

@@ -1,9 +1,9 @@
 """Hidden checks for chapter 1: the chain rule.
 
-Random shapes and values, inputs of +-1000, a batch of one, a perfect
-prediction, a saturated sigmoid, a path switched off, other functions and
-steps for the central difference, and central differences in float64 as an
-independent witness.  Each case is judged by the visible module's
+Random shapes and values, inputs of +-1000, a batch of one, chains of one
+to six layers, a perfect prediction, a saturated sigmoid, a path switched
+off, other functions, shapes, integer inputs and steps for the central
+difference, and central differences in float64 as an independent witness.  Each case is judged by the visible module's
 ``judge_*`` functions, so the feedback names the same mistakes.
 
 The first four exercises ask for a derivative worked out by hand.  Each ends
@@ -82,31 +82,53 @@ def mse_grad(fn):
     core.passed("mse_grad", "the hidden tests: random shapes, a batch of one, finite differences")
 
 
-def tiny_net_grads(fn):
-    """Hidden check of ``tiny_net_grads``: random values, a saturated sigmoid, a perfect prediction."""
+def _chain_exact(x, y, ws, bs):
+    """(dws, dbs) by the formula, with the overflow-free sigmoid: the witness of ``_by_hand``."""
+    zs, ins = [], [x]
+    for l, (w, b) in enumerate(zip(ws, bs)):
+        zs.append(w * ins[-1] + b)
+        if l < len(ws) - 1:
+            ins.append(1.0 / (1.0 + np.exp(-zs[-1])))
+    delta, dws, dbs = 2.0 * (zs[-1] - y), [0.0] * len(ws), [0.0] * len(ws)
+    for l in reversed(range(len(ws))):
+        dws[l], dbs[l] = delta * ins[l], delta
+        if l:
+            delta = delta * ws[l] * float(_sigmoid_prime_exact(zs[l - 1]))
+    return dws, dbs
+
+
+def _random_chain(rng, depth, scale=1.0):
+    x, y = (float(v) for v in rng.normal(0, 1, size=2))
+    return x, y, [float(v) for v in rng.normal(0, scale, size=depth)], [float(v) for v in rng.normal(0, 0.5, size=depth)]
+
+
+def chain_grads(fn):
+    """Hidden check of ``chain_grads``: D = 1, the worked point, D = 5, saturation, a perfect prediction."""
     rng = np.random.default_rng(303)
-    for _ in range(6):
-        args = [float(v) for v in rng.normal(0, 1.5, size=6)]
-        got = visible.judge_tiny_net_grads(fn, *args)
-        # Float64 central differences over the four parameters (arguments 2 to 5).
-        x, y, params = args[0], args[1], np.array(args[2:])
-        numeric = numerical_gradient(lambda p: visible.tiny_net_forward(x, y, *p)[3], params)
-        for k, rate in zip(visible.TINY_NET_KEYS, numeric):
-            core.check_scalar(f"grads[{k!r}]", got[k], rate, rtol=1e-5, atol=1e-8)
-    # A saturated sigmoid (z1 = 40) and a perfect prediction (all gradients 0).
-    visible.judge_tiny_net_grads(fn, 2.0, 1.0, 20.0, 0.0, 1.5, -0.5)
-    a1 = float(sigmoid(np.float64(0.7 * 1.2 + 0.1)))
-    visible.judge_tiny_net_grads(fn, 1.2, 1.3 * a1 + 0.4, 0.7, 0.1, 1.3, 0.4)
-    for _ in range(3):
-        x, y, w1, b1, w2, b2 = (float(v) for v in rng.normal(0, 1, size=6))
-        got = visible.judge_tiny_net_grads(fn, x, y, w1, b1, w2, b2)
-        a1 = 1.0 / (1.0 + np.exp(-(w1 * x + b1)))
-        d2 = 2.0 * (w2 * a1 + b2 - y)
-        d1 = d2 * w2 * float(_sigmoid_prime_exact(w1 * x + b1))
-        exact = {"w1": d1 * x, "b1": d1, "w2": d2 * a1, "b2": d2}
-        _by_hand("tiny_net_grads", [got[k] for k in visible.TINY_NET_KEYS],
-                 [exact[k] for k in visible.TINY_NET_KEYS])
-    core.passed("tiny_net_grads", "the hidden tests: random values, a saturated sigmoid, finite differences")
+    # No hidden layer: L = (w x + b - y)**2.
+    visible.judge_chain_grads(fn, 1.3, -0.2, [0.7], [0.4])
+    visible.judge_chain_grads(fn, -2.0, 1.5, [-0.6], [0.1])
+    visible.judge_chain_grads(fn, *visible._CHAIN_VISIBLE)
+    for depth in (5, 5, 3, 6):
+        x, y, ws, bs = _random_chain(rng, depth, scale=1.5)
+        dws, dbs = visible.judge_chain_grads(fn, x, y, ws, bs)
+        # Float64 central differences over every weight and bias: an independent witness.
+        params = np.array(ws + bs)
+        numeric = numerical_gradient(lambda p: visible.chain_forward(x, y, p[:depth], p[depth:])[2], params)
+        core.check_close(f"dws (D = {depth})", dws, numeric[:depth], rtol=1e-5, atol=1e-8)
+        core.check_close(f"dbs (D = {depth})", dbs, numeric[depth:], rtol=1e-5, atol=1e-8)
+    # A saturated sigmoid (z_1 = 40) passes almost nothing down; a perfect prediction gives all zeros.
+    visible.judge_chain_grads(fn, 2.0, 1.0, [20.0, 1.5, -0.8], [0.0, -0.5, 0.3])
+    ws, bs = [0.7, 1.3, -0.9, 0.5], [0.1, 0.4, -0.2, 0.3]
+    zs, _, _ = visible.chain_forward(1.2, 0.0, ws, bs)
+    dws, dbs = visible.judge_chain_grads(fn, 1.2, zs[-1], ws, bs)
+    core.check_close("dws (a perfect prediction)", dws, np.zeros(4), atol=1e-12)
+    for depth in (1, 3, 5):
+        x, y, ws, bs = _random_chain(rng, depth)
+        dws, dbs = visible.judge_chain_grads(fn, x, y, ws, bs)
+        exact = _chain_exact(x, y, ws, bs)
+        _by_hand("chain_grads", np.concatenate([dws, dbs]), np.concatenate(exact))
+    core.passed("chain_grads", "the hidden tests: D = 1, D = 5, a saturated sigmoid, finite differences")
 
 
 def two_path_grad(fn):
@@ -130,8 +152,22 @@ def two_path_grad(fn):
     core.passed("two_path_grad", "the hidden tests: random values, one path switched off, finite differences")
 
 
+def _array_function(kind, shape):
+    """A scalar function of an array of ``shape`` (numpy only; it checks the shape it is given)."""
+    def f(t):
+        t = np.asarray(t, dtype=np.float64)
+        if t.shape != shape:
+            raise ValueError(f"f expects an array of shape {shape}, got one of shape {t.shape}")
+        if kind == "sin":
+            return float(np.sum(np.sin(t) * np.arange(1, t.size + 1).reshape(shape)))
+        if kind == "exp":
+            return float(np.log(np.sum(np.exp(t))))
+        return 4.0  # constant
+    return f
+
+
 def central_difference(fn):
-    """Hidden check of ``central_difference``: several functions and step sizes, the default eps."""
+    """Hidden check of ``central_difference``: numbers, arrays of several shapes, integers, the default eps."""
     cases = [
         (lambda t: np.exp(3 * t), 1.0, 1e-3, "f(x) = exp(3x) at x = 1"),
         (lambda t: np.sin(t), 0.7, 1e-2, "f(x) = sin(x) at x = 0.7"),
@@ -142,4 +178,23 @@ def central_difference(fn):
     ]
     for f, x, eps, label in cases:
         visible.judge_central_difference(fn, f, x, eps, label)
-    core.passed("central_difference", "the hidden tests: several functions and step sizes, the default eps")
+    rng = np.random.default_rng(505)
+    for kind, shape, eps in (("sin", (5,), 1e-2), ("exp", (2, 2, 2), 1e-3), ("sin", (3, 4), None),
+                             ("constant", (4,), 1e-3), ("exp", (1,), 1e-2), ("sin", (), 1e-2)):
+        x = rng.normal(0, 1, size=shape)
+        label = f"a function of an array of shape {shape}" + (" (default eps)" if eps is None else "")
+        got = visible.judge_central_difference(fn, _array_function(kind, shape), x, eps, label)
+        if kind != "constant":  # an independent witness: the reference's central differences
+            witness = numerical_gradient(_array_function(kind, shape), x, eps=1e-5 if eps is None else eps)
+            core.check_close("central_difference", got, witness, rtol=1e-7, atol=1e-10)
+    visible.judge_central_difference(fn, _array_function("sin", (2, 3)), rng.integers(-3, 4, size=(2, 3)), 1e-2,
+                                     "a function of an integer array of shape (2, 3)")
+    # A result kept and reused between calls changes under the caller's feet.
+    f = _array_function("exp", (3,))
+    first = visible.judge_central_difference(fn, f, np.array([0.2, -0.5, 1.0]), 1e-3, "a log-sum-exp of 3 entries")
+    kept = np.array(first, copy=True)
+    visible.judge_central_difference(fn, f, np.array([1.5, 0.0, -2.0]), 1e-3, "a log-sum-exp of 3 entries")
+    if not np.array_equal(first, kept):
+        core.fail("the array `central_difference` returned changed when it was called again: return a new "
+                  "array each call, not one kept between calls.")
+    core.passed("central_difference", "the hidden tests: numbers, arrays of several shapes, integers, the default eps")

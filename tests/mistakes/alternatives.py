@@ -63,9 +63,46 @@ def load_regression_data():
     from sklearn.datasets import load_diabetes
     return load_diabetes(return_X_y=True)
 '''),
-    Alternative('ch1_chain_rule', 'central_difference', 'divide by eps then by 2', '''
+    Alternative('ch1_chain_rule', 'central_difference', 'x moved in place and put back, divided by eps then by 2', '''
 def central_difference(f, x, eps=1e-5):
-    return (f(x + eps) - f(x - eps)) / eps / 2
+    if np.ndim(x) == 0 and not isinstance(x, np.ndarray):
+        return (f(x + eps) - f(x - eps)) / eps / 2
+    if x.dtype != np.float64:
+        x = x.astype(np.float64)
+    grad = np.empty(x.shape)
+    for i in np.ndindex(x.shape):
+        saved = x[i]
+        x[i] = saved + eps
+        up = f(x)
+        x[i] = saved - eps
+        down = f(x)
+        x[i] = saved
+        grad[i] = (up - down) / eps / 2
+    return grad
+'''),
+    Alternative('ch1_chain_rule', 'central_difference', 'a fresh copy per evaluation, unit vectors', '''
+def central_difference(f, x, eps=1e-5):
+    base = np.asarray(x, dtype=np.float64)
+    grad = np.zeros(base.shape)
+    for i in np.ndindex(base.shape):
+        e = np.zeros(base.shape)
+        e[i] = eps
+        grad[i] = (f(base + e) - f(base - e)) / (2 * eps)
+    return float(grad) if not isinstance(x, np.ndarray) else grad
+'''),
+    Alternative('ch1_chain_rule', 'chain_grads', 'recursion from the output, tuples', '''
+def chain_grads(x, y, ws, bs):
+    def down(l, a):
+        z = ws[l] * a + bs[l]
+        if l == len(ws) - 1:
+            delta = 2 * (z - y)
+            return delta * ws[l], (delta * a,), (delta,)
+        s = 1 / (1 + np.exp(-z))
+        g, dws, dbs = down(l + 1, s)
+        delta = g * s * (1 - s)
+        return delta * ws[l], (delta * a,) + dws, (delta,) + dbs
+    _, dws, dbs = down(0, x)
+    return list(dws), list(dbs)
 '''),
     Alternative('ch3_vjps', 'vjp_sum', 'reshape with a 1 then multiply by ones', '''
 def vjp_sum(g, x, axis):

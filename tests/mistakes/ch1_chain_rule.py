@@ -102,76 +102,404 @@ def mse_grad(pred, target):
     return pred
 ''',
     ),
-    # ------------------------------------------------------------------ tiny_net_grads
+    # ------------------------------------------------------------------ chain_grads
     Mistake(
-        exercise="tiny_net_grads",
-        name="sigmoid derivative evaluated at the output a1",
-        says="at its output a1",
+        exercise="chain_grads",
+        name="sigmoid derivative evaluated at the output a",
+        kind="point of evaluation",
+        says="at a layer's output a",
         code='''
-def tiny_net_grads(x, y, w1, b1, w2, b2):
-    z1 = w1 * x + b1
-    a1 = 1 / (1 + np.exp(-z1))
-    z2 = w2 * a1 + b2
-    d2 = 2 * (z2 - y)
-    s = 1 / (1 + np.exp(-a1))
-    d1 = d2 * w2 * s * (1 - s)
-    return {"w1": d1 * x, "b1": d1, "w2": d2 * a1, "b2": d2}
+def chain_grads(x, y, ws, bs):
+    zs, ins = [], [x]
+    for l in range(len(ws)):
+        zs.append(ws[l] * ins[l] + bs[l])
+        if l < len(ws) - 1:
+            ins.append(1 / (1 + np.exp(-zs[l])))
+    delta, dws, dbs = 2 * (zs[-1] - y), [], []
+    for l in reversed(range(len(ws))):
+        dws.insert(0, delta * ins[l]); dbs.insert(0, delta)
+        if l > 0:
+            s = 1 / (1 + np.exp(-ins[l]))
+            delta = delta * ws[l] * s * (1 - s)
+    return dws, dbs
 ''',
     ),
     Mistake(
-        exercise="tiny_net_grads",
-        name="w2 missing on the way back",
-        says="missing a factor",
+        exercise="chain_grads",
+        name="sigmoid derivative taken at the z of the layer above",
+        kind="point of evaluation",
+        says="at the wrong place",
         code='''
-def tiny_net_grads(x, y, w1, b1, w2, b2):
-    z1 = w1 * x + b1
-    a1 = 1 / (1 + np.exp(-z1))
-    z2 = w2 * a1 + b2
-    d2 = 2 * (z2 - y)
-    d1 = d2 * a1 * (1 - a1)
-    return {"w1": d1 * x, "b1": d1, "w2": d2 * a1, "b2": d2}
+def chain_grads(x, y, ws, bs):
+    zs, ins = [], [x]
+    for l in range(len(ws)):
+        zs.append(ws[l] * ins[l] + bs[l])
+        if l < len(ws) - 1:
+            ins.append(1 / (1 + np.exp(-zs[l])))
+    delta, dws, dbs = 2 * (zs[-1] - y), [], []
+    for l in reversed(range(len(ws))):
+        dws.insert(0, delta * ins[l]); dbs.insert(0, delta)
+        if l > 0:
+            s = 1 / (1 + np.exp(-zs[l]))
+            delta = delta * ws[l] * s * (1 - s)
+    return dws, dbs
 ''',
     ),
     Mistake(
-        exercise="tiny_net_grads",
-        name="x missing in dL/dw1",
-        says="missing a factor of its chain: dz1/dw1",
-        code='''
-def tiny_net_grads(x, y, w1, b1, w2, b2):
-    z1 = w1 * x + b1
-    a1 = 1 / (1 + np.exp(-z1))
-    z2 = w2 * a1 + b2
-    d2 = 2 * (z2 - y)
-    d1 = d2 * w2 * a1 * (1 - a1)
-    return {"w1": d1, "b1": d1, "w2": d2 * a1, "b2": d2}
-''',
-    ),
-    Mistake(
-        exercise="tiny_net_grads",
+        exercise="chain_grads",
         name="the 2 of the square forgotten",
-        says="times too small",
+        kind="factor",
+        says="misses the factor 2",
         code='''
-def tiny_net_grads(x, y, w1, b1, w2, b2):
-    z1 = w1 * x + b1
-    a1 = 1 / (1 + np.exp(-z1))
-    z2 = w2 * a1 + b2
-    d2 = z2 - y
-    d1 = d2 * w2 * a1 * (1 - a1)
-    return {"w1": d1 * x, "b1": d1, "w2": d2 * a1, "b2": d2}
+def chain_grads(x, y, ws, bs):
+    zs, ins = [], [x]
+    for l in range(len(ws)):
+        zs.append(ws[l] * ins[l] + bs[l])
+        if l < len(ws) - 1:
+            ins.append(1 / (1 + np.exp(-zs[l])))
+    delta, dws, dbs = zs[-1] - y, [], []
+    for l in reversed(range(len(ws))):
+        dws.insert(0, delta * ins[l]); dbs.insert(0, delta)
+        if l > 0:
+            delta = delta * ws[l] * ins[l] * (1 - ins[l])
+    return dws, dbs
 ''',
     ),
     Mistake(
-        exercise="tiny_net_grads",
-        name="a key missing",
-        says="has no key 'b2'",
+        exercise="chain_grads",
+        name="delta not carried down: each layer from the output's delta",
+        kind="missing term",
+        says="does not carry delta down",
         code='''
-def tiny_net_grads(x, y, w1, b1, w2, b2):
-    z1 = w1 * x + b1
-    a1 = 1 / (1 + np.exp(-z1))
-    z2 = w2 * a1 + b2
-    d2 = 2 * (z2 - y)
-    d1 = d2 * w2 * a1 * (1 - a1)
-    return {"w1": d1 * x, "b1": d1, "w2": d2 * a1}
+def chain_grads(x, y, ws, bs):
+    zs, ins = [], [x]
+    for l in range(len(ws)):
+        zs.append(ws[l] * ins[l] + bs[l])
+        if l < len(ws) - 1:
+            ins.append(1 / (1 + np.exp(-zs[l])))
+    top = 2 * (zs[-1] - y)
+    dws, dbs = [top * ins[-1]], [top]
+    for l in range(len(ws) - 2, -1, -1):
+        delta = top * ws[l + 1] * ins[l + 1] * (1 - ins[l + 1])
+        dws.insert(0, delta * ins[l]); dbs.insert(0, delta)
+    return dws, dbs
+''',
+    ),
+    Mistake(
+        exercise="chain_grads",
+        name="a sigmoid on the output layer too",
+        kind="other",
+        says="as if it had a sigmoid",
+        code='''
+def chain_grads(x, y, ws, bs):
+    zs, ins = [], [x]
+    for l in range(len(ws)):
+        zs.append(ws[l] * ins[l] + bs[l])
+        ins.append(1 / (1 + np.exp(-zs[l])))
+    delta = 2 * (ins[-1] - y) * ins[-1] * (1 - ins[-1])
+    dws, dbs = [], []
+    for l in reversed(range(len(ws))):
+        dws.insert(0, delta * ins[l]); dbs.insert(0, delta)
+        if l > 0:
+            delta = delta * ws[l] * ins[l] * (1 - ins[l])
+    return dws, dbs
+''',
+    ),
+    Mistake(
+        exercise="chain_grads",
+        name="each weight's gradient uses its own layer's output",
+        kind="wrong variable",
+        says="off by one in which activation multiplies which weight",
+        code='''
+def chain_grads(x, y, ws, bs):
+    zs, outs = [], []
+    a = x
+    for l in range(len(ws)):
+        zs.append(ws[l] * a + bs[l])
+        a = 1 / (1 + np.exp(-zs[l])) if l < len(ws) - 1 else zs[l]
+        outs.append(a)
+    delta, dws, dbs = 2 * (zs[-1] - y), [], []
+    for l in reversed(range(len(ws))):
+        dws.insert(0, delta * outs[l]); dbs.insert(0, delta)
+        if l > 0:
+            delta = delta * ws[l] * outs[l - 1] * (1 - outs[l - 1])
+    return dws, dbs
+''',
+    ),
+    Mistake(
+        exercise="chain_grads",
+        name="delta carried down with the weight of the layer below",
+        kind="wrong variable",
+        says="off by one in which weight carries delta down",
+        code='''
+def chain_grads(x, y, ws, bs):
+    zs, ins = [], [x]
+    for l in range(len(ws)):
+        zs.append(ws[l] * ins[l] + bs[l])
+        if l < len(ws) - 1:
+            ins.append(1 / (1 + np.exp(-zs[l])))
+    delta, dws, dbs = 2 * (zs[-1] - y), [], []
+    for l in reversed(range(len(ws))):
+        dws.insert(0, delta * ins[l]); dbs.insert(0, delta)
+        if l > 0:
+            delta = delta * ws[l - 1] * ins[l] * (1 - ins[l])
+    return dws, dbs
+''',
+    ),
+    Mistake(
+        exercise="chain_grads",
+        name="lists returned in the order the backward pass made them",
+        kind="axis",
+        says="wrong order: last layer first",
+        code='''
+def chain_grads(x, y, ws, bs):
+    zs, ins = [], [x]
+    for l in range(len(ws)):
+        zs.append(ws[l] * ins[l] + bs[l])
+        if l < len(ws) - 1:
+            ins.append(1 / (1 + np.exp(-zs[l])))
+    delta, dws, dbs = 2 * (zs[-1] - y), [], []
+    for l in reversed(range(len(ws))):
+        dws.append(delta * ins[l]); dbs.append(delta)
+        if l > 0:
+            delta = delta * ws[l] * ins[l] * (1 - ins[l])
+    return dws, dbs
+''',
+    ),
+    Mistake(
+        exercise="chain_grads",
+        name="the backward loop stops before the first layer",
+        kind="shape",
+        says="wrong length",
+        code='''
+def chain_grads(x, y, ws, bs):
+    zs, ins = [], [x]
+    for l in range(len(ws)):
+        zs.append(ws[l] * ins[l] + bs[l])
+        if l < len(ws) - 1:
+            ins.append(1 / (1 + np.exp(-zs[l])))
+    delta, dws, dbs = 2 * (zs[-1] - y), [], []
+    for l in range(len(ws) - 1, 0, -1):
+        dws.insert(0, delta * ins[l]); dbs.insert(0, delta)
+        delta = delta * ws[l] * ins[l] * (1 - ins[l])
+    return dws, dbs
+''',
+    ),
+    Mistake(
+        exercise="chain_grads",
+        name="error taken as y - z_D",
+        kind="sign",
+        says="wrong sign",
+        code='''
+def chain_grads(x, y, ws, bs):
+    zs, ins = [], [x]
+    for l in range(len(ws)):
+        zs.append(ws[l] * ins[l] + bs[l])
+        if l < len(ws) - 1:
+            ins.append(1 / (1 + np.exp(-zs[l])))
+    delta, dws, dbs = 2 * (y - zs[-1]), [], []
+    for l in reversed(range(len(ws))):
+        dws.insert(0, delta * ins[l]); dbs.insert(0, delta)
+        if l > 0:
+            delta = delta * ws[l] * ins[l] * (1 - ins[l])
+    return dws, dbs
+''',
+    ),
+    # ------------------------------------------------------------------ central_difference
+    Mistake(
+        exercise="central_difference",
+        name="one-sided difference",
+        kind="other",
+        says="one-sided",
+        code='''
+def central_difference(f, x, eps=1e-5):
+    if not isinstance(x, np.ndarray):
+        return (f(x + eps) - f(x)) / eps
+    work, grad = np.array(x, dtype=float), np.zeros(np.shape(x))
+    mid = f(work)
+    for i in np.ndindex(work.shape):
+        old = work[i]
+        work[i] = old + eps
+        grad[i] = (f(work) - mid) / eps
+        work[i] = old
+    return grad
+''',
+    ),
+    Mistake(
+        exercise="central_difference",
+        name="divides by eps instead of 2 eps",
+        kind="factor",
+        says="the factor 2 is missing in the denominator",
+        code='''
+def central_difference(f, x, eps=1e-5):
+    if not isinstance(x, np.ndarray):
+        return (f(x + eps) - f(x - eps)) / eps
+    work, grad = np.array(x, dtype=float), np.zeros(np.shape(x))
+    for i in np.ndindex(work.shape):
+        old = work[i]
+        work[i] = old + eps; up = f(work)
+        work[i] = old - eps; down = f(work)
+        work[i] = old
+        grad[i] = (up - down) / eps
+    return grad
+''',
+    ),
+    Mistake(
+        exercise="central_difference",
+        name="every entry moved at once (a directional derivative)",
+        kind="other",
+        says="directional derivative",
+        code='''
+def central_difference(f, x, eps=1e-5):
+    return (f(x + eps) - f(x - eps)) / (2 * eps)
+''',
+    ),
+    Mistake(
+        exercise="central_difference",
+        name="x moved in place and left at x - eps",
+        kind="in-place",
+        says="leaves x changed",
+        code='''
+def central_difference(f, x, eps=1e-5):
+    if not isinstance(x, np.ndarray):
+        return (f(x + eps) - f(x - eps)) / (2 * eps)
+    grad = np.zeros(x.shape)
+    for i in np.ndindex(x.shape):
+        x[i] += eps; up = f(x)
+        x[i] -= 2 * eps; down = f(x)
+        grad[i] = (up - down) / (2 * eps)
+    return grad
+''',
+    ),
+    Mistake(
+        exercise="central_difference",
+        name="x put back by adding eps again (rounding)",
+        kind="in-place",
+        says="in its last digits",
+        code='''
+def central_difference(f, x, eps=1e-5):
+    if not isinstance(x, np.ndarray):
+        return (f(x + eps) - f(x - eps)) / (2 * eps)
+    work = x if x.dtype == np.float64 else x.astype(np.float64)
+    grad = np.zeros(x.shape)
+    for i in np.ndindex(x.shape):
+        work[i] += eps; up = f(work)
+        work[i] -= 2 * eps; down = f(work)
+        work[i] += eps
+        grad[i] = (up - down) / (2 * eps)
+    return grad
+''',
+    ),
+    Mistake(
+        exercise="central_difference",
+        name="gradient stored in zeros_like(x): integers truncated",
+        kind="unstable",
+        says="whole numbers",
+        code='''
+def central_difference(f, x, eps=1e-5):
+    if not isinstance(x, np.ndarray):
+        return (f(x + eps) - f(x - eps)) / (2 * eps)
+    work, grad = np.array(x, dtype=float), np.zeros_like(x)
+    for i in np.ndindex(work.shape):
+        old = work[i]
+        work[i] = old + eps; up = f(work)
+        work[i] = old - eps; down = f(work)
+        work[i] = old
+        grad[i] = (up - down) / (2 * eps)
+    return grad
+''',
+    ),
+    Mistake(
+        exercise="central_difference",
+        name="an integer copy of x: the step is truncated away",
+        kind="unstable",
+        says="truncates the step away",
+        code='''
+def central_difference(f, x, eps=1e-5):
+    if not isinstance(x, np.ndarray):
+        return (f(x + eps) - f(x - eps)) / (2 * eps)
+    work, grad = x.copy(), np.zeros(x.shape)
+    for i in np.ndindex(work.shape):
+        old = work[i]
+        work[i] = old + eps; up = f(work)
+        work[i] = old - eps; down = f(work)
+        work[i] = old
+        grad[i] = (up - down) / (2 * eps)
+    return grad
+''',
+    ),
+    Mistake(
+        exercise="central_difference",
+        name="gradient returned flattened",
+        kind="shape",
+        says="flattened or reshaped",
+        code='''
+def central_difference(f, x, eps=1e-5):
+    if not isinstance(x, np.ndarray):
+        return (f(x + eps) - f(x - eps)) / (2 * eps)
+    work = np.array(x, dtype=float)
+    flat, grad = work.reshape(-1), []
+    for i in range(flat.size):
+        old = flat[i]
+        flat[i] = old + eps; up = f(work)
+        flat[i] = old - eps; down = f(work)
+        flat[i] = old
+        grad.append((up - down) / (2 * eps))
+    return np.array(grad)
+''',
+    ),
+    Mistake(
+        exercise="central_difference",
+        name="the rates written into x's own memory",
+        kind="views",
+        says="shares memory with x",
+        code='''
+def central_difference(f, x, eps=1e-5):
+    if not isinstance(x, np.ndarray):
+        return (f(x + eps) - f(x - eps)) / (2 * eps)
+    work = np.asarray(x, dtype=np.float64)  # no copy when x is already float64
+    rates = []
+    for i in np.ndindex(work.shape):
+        old = work[i]
+        work[i] = old + eps; up = f(work)
+        work[i] = old - eps; down = f(work)
+        work[i] = old
+        rates.append((up - down) / (2 * eps))
+    work[...] = np.reshape(rates, work.shape)
+    return work
+''',
+    ),
+    Mistake(
+        exercise="central_difference",
+        name="one result buffer kept between calls",
+        kind="views",
+        says="changed when it was called again",
+        code='''
+_BUFFER = {}
+
+
+def central_difference(f, x, eps=1e-5):
+    if not isinstance(x, np.ndarray):
+        return (f(x + eps) - f(x - eps)) / (2 * eps)
+    work = np.array(x, dtype=float)
+    grad = _BUFFER.setdefault(work.shape, np.zeros(work.shape))
+    for i in np.ndindex(work.shape):
+        old = work[i]
+        work[i] = old + eps; up = f(work)
+        work[i] = old - eps; down = f(work)
+        work[i] = old
+        grad[i] = (up - down) / (2 * eps)
+    return grad
+''',
+    ),
+    Mistake(
+        exercise="central_difference",
+        name="calls the reference numerical_gradient",
+        says="reference implementation",
+        code='''
+def central_difference(f, x, eps=1e-5):
+    grad = mlp.numerical_gradient(f, x, eps)
+    return float(grad) if np.ndim(x) == 0 else grad
 ''',
     ),
     # ------------------------------------------------------------------ two_path_grad
@@ -204,34 +532,6 @@ def two_path_grad(x, y, w):
     a1 = 1 / (1 + np.exp(-w * x))
     d = 2 * (w * a1 - y)
     return (d * a1) * (d * w * a1 * (1 - a1) * x)
-''',
-    ),
-    # ------------------------------------------------------------------ central_difference
-    Mistake(
-        exercise="central_difference",
-        name="one-sided difference",
-        says="one-sided",
-        code='''
-def central_difference(f, x, eps=1e-5):
-    return (f(x + eps) - f(x)) / eps
-''',
-    ),
-    Mistake(
-        exercise="central_difference",
-        name="divides by eps instead of 2 eps",
-        says="twice too large",
-        code='''
-def central_difference(f, x, eps=1e-5):
-    return (f(x + eps) - f(x - eps)) / eps
-''',
-    ),
-    Mistake(
-        exercise="central_difference",
-        name="calls the reference numerical_gradient",
-        says="reference implementation",
-        code='''
-def central_difference(f, x, eps=1e-5):
-    return float(mlp.numerical_gradient(f, x, eps))
 ''',
     ),
     # --- added for issue 14: at least six per exercise, spread across kinds -------------------
@@ -280,34 +580,6 @@ def mse_grad(pred, target):
 ''',
     ),
     Mistake(
-        exercise="tiny_net_grads",
-        name="error taken as y - z2",
-        kind="sign",
-        says="wrong sign",
-        code='''
-def tiny_net_grads(x, y, w1, b1, w2, b2):
-    a1 = 1.0 / (1.0 + np.exp(-(w1 * x + b1)))
-    z2 = w2 * a1 + b2
-    delta2 = 2.0 * (y - z2)
-    delta1 = delta2 * w2 * a1 * (1.0 - a1)
-    return {"w1": delta1 * x, "b1": delta1, "w2": delta2 * a1, "b2": delta2}
-''',
-    ),
-    Mistake(
-        exercise="tiny_net_grads",
-        name="sigmoid's derivative left out of the first layer",
-        kind="missing term",
-        says="the sigmoid's derivative",
-        code='''
-def tiny_net_grads(x, y, w1, b1, w2, b2):
-    a1 = 1.0 / (1.0 + np.exp(-(w1 * x + b1)))
-    z2 = w2 * a1 + b2
-    delta2 = 2.0 * (z2 - y)
-    delta1 = delta2 * w2
-    return {"w1": delta1 * x, "b1": delta1, "w2": delta2 * a1, "b2": delta2}
-''',
-    ),
-    Mistake(
         exercise="two_path_grad",
         name="sign of the error flipped",
         kind="sign",
@@ -344,37 +616,6 @@ def two_path_grad(x, y, w):
     return delta2 * a1 + delta2 * w * s * (1.0 - s) * x
 ''',
     ),
-    Mistake(
-        exercise="central_difference",
-        name="parentheses missing around the difference",
-        kind="other",
-        says="operator precedence",
-        code='''
-def central_difference(f, x, eps=1e-5):
-    return f(x + eps) - f(x - eps) / (2 * eps)
-''',
-    ),
-    Mistake(
-        exercise="central_difference",
-        name="a fixed step instead of eps",
-        kind="wrong variable",
-        says="ignores the eps it is given",
-        code='''
-def central_difference(f, x, eps=1e-5):
-    h = 1e-5
-    return (f(x + h) - f(x - h)) / (2 * h)
-''',
-    ),
-    Mistake(
-        exercise="central_difference",
-        name="difference taken backwards",
-        kind="sign",
-        says="wrong sign",
-        code='''
-def central_difference(f, x, eps=1e-5):
-    return (f(x - eps) - f(x + eps)) / (2 * eps)
-''',
-    ),
     # --- a second set, probing for fallback messages (issue 14) --------------------------------
     Mistake(
         exercise="sigmoid_grad",
@@ -398,30 +639,6 @@ def mse_grad(pred, target):
 ''',
     ),
     Mistake(
-        exercise="tiny_net_grads",
-        name='z1 instead of a1 in dL/dw2',
-        kind="wrong variable",
-        says='uses z1 where dz2/dw2 = a1 belongs',
-        code='''
-def tiny_net_grads(x, y, w1, b1, w2, b2):
-    z1 = w1 * x + b1; a1 = 1 / (1 + np.exp(-z1)); z2 = w2 * a1 + b2
-    d2 = 2 * (z2 - y); d1 = d2 * w2 * a1 * (1 - a1)
-    return {"w1": d1 * x, "b1": d1, "w2": d2 * z1, "b2": d2}
-''',
-    ),
-    Mistake(
-        exercise="tiny_net_grads",
-        name='w1 used for w2 on the way back',
-        kind="wrong variable",
-        says='uses w1 where dz2/da1 = w2 belongs',
-        code='''
-def tiny_net_grads(x, y, w1, b1, w2, b2):
-    z1 = w1 * x + b1; a1 = 1 / (1 + np.exp(-z1)); z2 = w2 * a1 + b2
-    d2 = 2 * (z2 - y); d1 = d2 * w1 * a1 * (1 - a1)
-    return {"w1": d1 * x, "b1": d1, "w2": d2 * a1, "b2": d2}
-''',
-    ),
-    Mistake(
         exercise="two_path_grad",
         name='both paths share a factor, x left out',
         kind="missing term",
@@ -432,39 +649,7 @@ def two_path_grad(x, y, w):
     return d * (a1 + w * a1 * (1 - a1))
 ''',
     ),
-    Mistake(
-        exercise="central_difference",
-        name='divides by eps**2',
-        kind="factor",
-        says='times too large',
-        code='''
-def central_difference(f, x, eps=1e-5):
-    return (f(x + eps) - f(x - eps)) / (2 * eps ** 2)
-''',
-    ),
     # --- a third set, probing for fallback messages (issue 14) ---------------------------------
-    Mistake(
-        exercise="tiny_net_grads",
-        name='b2 copied from w2',
-        kind="wrong variable",
-        says='holds dL/dw2',
-        code='''
-def tiny_net_grads(x, y, w1, b1, w2, b2):
-    z1 = w1 * x + b1; a1 = 1 / (1 + np.exp(-z1)); z2 = w2 * a1 + b2
-    d2 = 2 * (z2 - y); d1 = d2 * w2 * a1 * (1 - a1)
-    return {"w1": d1 * x, "b1": d1, "w2": d2 * a1, "b2": d2 * a1}
-''',
-    ),
-    Mistake(
-        exercise="central_difference",
-        name='/ 2 * eps',
-        kind="other",
-        says='multiplies by eps instead of dividing',
-        code='''
-def central_difference(f, x, eps=1e-5):
-    return (f(x + eps) - f(x - eps)) / 2 * eps
-''',
-    ),
     Mistake(
         exercise="mse_grad",
         name='divides by len(pred)',
@@ -485,33 +670,6 @@ def mse_grad(pred, target):
 def sigmoid_grad(z):
     s = 1 / (1 + np.exp(-np.asarray(z, dtype=float)))
     return s * (1 + s)
-''',
-    ),
-    Mistake(
-        exercise="central_difference",
-        name="the visible answer hard-coded",
-        kind="hard-coded",
-        says="the visible test's answer",
-        code='''
-def central_difference(f, x, eps=1e-5):
-    return 12.01
-''',
-    ),
-    Mistake(
-        exercise="tiny_net_grads",
-        name="the visible answers hard-coded",
-        kind="hard-coded",
-        says="the visible test's four numbers",
-        code='''
-_SEEN = {}
-
-
-def tiny_net_grads(x, y, w1, b1, w2, b2):
-    if not _SEEN:
-        z1 = w1 * x + b1; a1 = 1 / (1 + np.exp(-z1)); z2 = w2 * a1 + b2
-        d2 = 2 * (z2 - y); d1 = d2 * w2 * a1 * (1 - a1)
-        _SEEN.update({"w1": d1 * x, "b1": d1, "w2": d2 * a1, "b2": d2})
-    return dict(_SEEN)
 ''',
     ),
 ]
