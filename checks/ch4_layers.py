@@ -5,24 +5,20 @@ functions hold the diagnosis of one case: they compute the expected answer
 with the reference (``mlp.layers``, ``mlp.losses``) or plain numpy, call the
 student's function through ``guard.call``, check that no input array was
 modified, try the chapter's typical mistakes (dW transposed, a bias gradient
-averaged, a ReLU gate taken from the wrong array, a sigmoid derivative
-applied to the output, a loss gradient without its 1/N, a softmax that
-overflows, labels read as one-hot), and end with the generic comparison of
-``core.check_close``.  Messages name the mistake; they never state the formula.
+averaged, a ReLU gate taken from the wrong array, a ReLU layer that keeps
+an array its caller owns, a softmax gradient without its 1/N, a softmax that
+overflows, labels read as one-hot, a backward matrix transposed or without
+its gate), and end with the generic comparison of ``core.check_close``.  Messages name the mistake; they never state the formula.
 """
 
 import numpy as np
 
-from mlp.layers import sigmoid as _sigmoid
 from mlp.losses import log_softmax as _log_softmax
 
 from . import core, guard
 
 # The answers are plain numpy: no reference module is needed in the sandbox.
 SANDBOX_MLP = ()
-
-_BLOG = "the blog post *Yet another explanation of backprop*"
-
 
 # --- Linear ----------------------------------------------------------------------------------
 
@@ -94,126 +90,198 @@ def linear_backward(fn):
     core.passed("linear_backward", "on a batch of N = 4 with in = 3, out = 2")
 
 
-# --- ReLU ------------------------------------------------------------------------------------
+# --- ReLU layer ------------------------------------------------------------------------------
 
-def judge_relu_backward(fn, grad_out, z):
-    """One case of ``relu_backward(grad_out, z)`` -> ``grad_in``; z is the input of the forward pass."""
-    expected = grad_out * (z > 0)
-    got = guard.call(fn, grad_out, z, name="relu_backward", unchanged=("grad_out", "z"))
-    got = core.check_shape("relu_backward", got, z.shape)
-    if core.close(got, expected):
-        return
-    if np.any((z == 0) & (grad_out != 0)) and core.close(got, grad_out * (z >= 0)):
-        core.fail("`relu_backward` lets the gradient through where z is exactly 0. ReLU has a kink "
-                  "there and no derivative; this course, like PyTorch, takes the derivative at "
-                  "exactly 0 to be 0, so the gate is closed at z = 0.")
-    if core.close(got, grad_out * (grad_out > 0)) or core.close(got, grad_out * (grad_out >= 0)):
-        core.fail("`relu_backward` opens its gate where grad_out is positive. The gate belongs to the "
+def _relu_layer_results(name, got, shape):
+    arr = core.check_shape(name, got, shape)
+    return arr
+
+
+def _new_layer(cls):
+    layer = guard.call(cls, name="ReLULayer")
+    if layer is None or not hasattr(layer, "forward"):
+        core.fail("`ReLULayer()` should make a layer object with `forward` and `backward` methods.")
+    return layer
+
+
+def _forward(layer, z):
+    got = guard.call(layer.forward, z, name="ReLULayer.forward", unchanged=("z",))
+    a = _relu_layer_results("ReLULayer.forward", got, z.shape)
+    expected = np.maximum(z, 0)
+    if not core.close(a, expected):
+        if core.close(a, (z > 0).astype(float)) or core.close(a, (z >= 0).astype(float)):
+            core.fail("`ReLULayer.forward` returns the 0/1 gate; forward returns the activation max(z, 0). "
+                      "The gate is what backward needs, not what the caller receives.")
+        core.check_close("ReLULayer.forward", a, expected, hint="each entry of z passes if it is positive "
+                         "and becomes 0 otherwise.")
+    if isinstance(got, np.ndarray) and np.shares_memory(got, z):
+        core.fail("`ReLULayer.forward` returns an array that shares memory with its input z: return a new "
+                  "array, or a caller that changes one of them changes the other.")
+    return got
+
+
+def _backward(layer, grad_out, z_seen, after=""):
+    got = guard.call(layer.backward, grad_out, name="ReLULayer.backward", unchanged=("grad_out",))
+    g = _relu_layer_results("ReLULayer.backward", got, grad_out.shape)
+    expected = grad_out * (z_seen > 0)
+    if isinstance(got, np.ndarray) and np.shares_memory(got, grad_out):
+        core.fail("`ReLULayer.backward` returns an array that shares memory with grad_out: return a new array, "
+                  "or the caller's next change to grad_out changes the gradient you handed back.")
+    if core.close(g, expected):
+        return got
+    if np.any((z_seen == 0) & (grad_out != 0)) and core.close(g, grad_out * (z_seen >= 0)):
+        core.fail("`ReLULayer.backward` lets the gradient through where z was exactly 0. ReLU has a kink "
+                  "there and no derivative; this course, like PyTorch and `mlp.ReLU`, takes the derivative "
+                  "at exactly 0 to be 0, so the gate is closed at z = 0.")
+    if core.close(g, grad_out * (grad_out > 0)) or core.close(g, grad_out * (grad_out >= 0)):
+        core.fail("`ReLULayer.backward` opens its gate where grad_out is positive. The gate belongs to the "
                   "forward pass: it depends on the layer's input z, whatever the sign of the gradient.")
-    if core.close(got, (z > 0).astype(float)) or core.close(got, (z >= 0).astype(float)):
-        core.fail("`relu_backward` returns the local derivative alone and ignores grad_out: backward "
+    if core.close(g, (z_seen > 0).astype(float)) or core.close(g, (z_seen >= 0).astype(float)):
+        core.fail("`ReLULayer.backward` returns the local derivative alone and ignores grad_out: backward "
                   "must pass the incoming gradient on, through the gate.")
-    if np.any((z < 0) & (grad_out != 0)) and core.close(got, grad_out * np.sign(z)):
-        core.fail("`relu_backward` multiplies by the sign of z: where z < 0 that sends -grad_out back, but "
-                  "ReLU is flat there, so its derivative is 0, not -1.")
-    if core.close(got, grad_out * (z < 0)) or core.close(got, grad_out * (z <= 0)):
-        core.fail("`relu_backward` has its gate inverted: it lets the gradient through where z is negative "
-                  "and stops it where z is positive.")
-    if core.close(got, grad_out * np.maximum(z, 0)):
-        core.fail("`relu_backward` multiplies grad_out by ReLU(z) itself, not by its derivative.")
-    core.check_close("relu_backward", got, expected,
+    if core.close(g, grad_out * (z_seen < 0)) or core.close(g, grad_out * (z_seen <= 0)):
+        core.fail("`ReLULayer.backward` has its gate inverted: it lets the gradient through where z was "
+                  "negative and stops it where z was positive.")
+    if core.close(g, grad_out * np.maximum(z_seen, 0)):
+        core.fail("`ReLULayer.backward` multiplies grad_out by ReLU(z) itself, not by its derivative.")
+    if after:
+        core.fail(f"`ReLULayer.backward` gives a different answer after the caller {after}: the layer "
+                  "kept a reference to an array the caller owns, and the caller is free to change it. Keep "
+                  "your own copy of what backward needs (or only what backward needs).")
+    core.check_close("ReLULayer.backward", g, expected,
                      hint="each entry of grad_out either passes unchanged or is stopped, "
                           "depending on the forward input at the same position.")
+    return got
 
 
-def relu_backward(fn):
-    """Visible check of ``relu_backward`` on one (2, 3) case with a zero in z."""
+def judge_relu_layer(cls, z, grad_out, change=None):
+    """One forward and one backward of a fresh ``cls()``; ``change`` in (None, "z", "a") is the array the
+    caller overwrites in place between the two calls.  Returns nothing; fails with the mistake named."""
+    z_seen = z.copy()
+    layer = _new_layer(cls)
+    a = _forward(layer, z)
+    after = ""
+    if change == "z":
+        z[...] = -2.0 * z - 1.0   # the caller reuses its buffer for the next batch
+        after = "changed z in place after forward"
+    elif change == "a" and isinstance(a, np.ndarray) and a.flags.writeable:
+        a *= -3.0                 # the caller scales the output it was given
+        after = "changed the returned output in place after forward"
+    _backward(layer, grad_out, z_seen, after=after)
+
+
+def judge_relu_layer_twice(cls, z1, z2, grad_out):
+    """Two forward calls, then one backward: backward belongs to the latest forward."""
+    layer = _new_layer(cls)
+    _forward(layer, z1)
+    _forward(layer, z2)
+    got = guard.call(layer.backward, grad_out, name="ReLULayer.backward", unchanged=("grad_out",))
+    g = _relu_layer_results("ReLULayer.backward", got, grad_out.shape)
+    if not core.close(g, grad_out * (z2 > 0)) and core.close(g, grad_out * (z1 > 0)):
+        core.fail("`ReLULayer.backward` uses the gate of the first `forward` call after a second one: each "
+                  "`forward` must replace what the layer keeps, since backward belongs to the latest forward.")
+    core.check_close("ReLULayer.backward", g, grad_out * (z2 > 0),
+                     hint="after two forward calls, backward uses the second input.")
+
+
+def judge_relu_layer_grad_kept(cls, z, grad_out):
+    """The caller changes grad_out after backward: the returned gradient must not change."""
+    layer = _new_layer(cls)
+    _forward(layer, z)
+    got = _backward(layer, grad_out, z.copy())
+    kept = np.array(got, copy=True)
+    grad_out *= -5.0
+    if not np.array_equal(np.asarray(got), kept):
+        core.fail("the gradient `ReLULayer.backward` returned changed when the caller changed grad_out "
+                  "afterwards: return a new array, not one tied to grad_out.")
+
+
+def relu_layer(cls):
+    """Visible check of ``ReLULayer`` on one (2, 3) case with z = 0 in it, then with z changed after forward."""
     z = np.array([[1.5, -2.0, 0.0], [-0.5, 3.0, 2.0]])
     grad_out = np.array([[1.0, 2.0, 3.0], [-4.0, -5.0, 6.0]])
-    judge_relu_backward(fn, grad_out, z)
-    core.passed("relu_backward", "on a (2, 3) case with z = 0 in it, inputs unchanged")
+    judge_relu_layer(cls, z.copy(), grad_out.copy())
+    judge_relu_layer(cls, z.copy(), grad_out.copy(), change="z")
+    core.passed("ReLULayer", "on a (2, 3) case with z = 0 in it, and with z changed after forward")
 
 
-# --- sigmoid ---------------------------------------------------------------------------------
+# --- the backward pass as one matrix --------------------------------------------------------------
 
-def judge_sigmoid_backward(fn, grad_out, z):
-    """One case of ``sigmoid_backward(grad_out, z)`` -> ``grad_in``; z is the input, not the output."""
-    s = _sigmoid(z)
-    expected = grad_out * s * (1 - s)
-    with np.errstate(all="ignore"):  # a direct formula may overflow harmlessly for very negative z
-        got = guard.call(fn, grad_out, z, name="sigmoid_backward", unchanged=("grad_out", "z"))
-    got = core.check_shape("sigmoid_backward", got, z.shape)
-    if core.close(got, expected):
-        return
-    ss = _sigmoid(s)
-    if core.close(got, grad_out * ss * (1 - ss)):
-        core.fail("`sigmoid_backward` evaluates the derivative at the output a = sigmoid(z), not at z: "
-                  "the derivative was applied to the output, so sigmoid is applied twice. The network "
-                  f"of {_BLOG} has this bug.")
-    if core.close(got, grad_out * z * (1 - z)):
-        core.fail("`sigmoid_backward` treats z as if it were the output a = sigmoid(z). The function "
-                  "receives z, the input of the forward pass: compute a from it first.")
-    if core.close(got, s * (1 - s)):
-        core.fail("`sigmoid_backward` returns the local derivative alone and ignores grad_out.")
-    if core.close(got, grad_out * (1 - np.tanh(z) ** 2)):
-        core.fail("`sigmoid_backward` uses the derivative of tanh, 1 - tanh(z)**2: the sigmoid is a different "
-                  "function, and so is its derivative.")
-    if core.close(got, grad_out * s) or core.close(got, grad_out * (1 - s)):
-        core.fail("`sigmoid_backward` keeps only one of the two factors of the sigmoid's derivative: it is "
-                  "a product of two terms, both built from sigmoid(z).")
-    core.check_close("sigmoid_backward", got, expected,
-                     hint="differentiate the logistic function and multiply by grad_out entry by entry.")
+def _gate(x, W1, b1):
+    return (x @ W1 + b1 > 0).astype(float)
 
 
-def sigmoid_backward(fn):
-    """Visible check of ``sigmoid_backward`` on one (2, 3) case."""
-    z = np.array([[-2.0, 0.0, 1.0], [3.0, -0.5, 0.25]])
-    grad_out = np.array([[1.0, -1.0, 2.0], [0.5, 1.0, -3.0]])
-    judge_sigmoid_backward(fn, grad_out, z)
-    core.passed("sigmoid_backward", "on a (2, 3) case")
+def judge_backward_matrix(fn, x, W1, b1, W2):
+    """One case of ``backward_matrix(x, W1, b1, W2)`` -> J of shape (out, in)."""
+    n_in, hidden, out = W1.shape[0], W1.shape[1], W2.shape[1]
+    where = f" (in={n_in}, H={hidden}, out={out})"
+    gate = _gate(x, W1, b1)
+    expected = W2.T @ (gate[:, None] * W1.T)
+    try:
+        got = guard.call(fn, x, W1, b1, W2, name="backward_matrix", unchanged=("x", "W1", "b1", "W2"))
+    except core.GradingError as err:
+        msg = str(err)
+        if "raised ValueError" in msg and ("matmul" in msg or "align" in msg or "shape" in msg
+                                           or "broadcast" in msg):
+            core.fail(msg.rstrip(".") + f". The shapes of a product do not fit{where}: x is (in,), W1 is "
+                      "(in, H), W2 is (H, out), and J must be (out, in). Walk the gradient back from the "
+                      "output to the input and write down the shape of each factor in that order.")
+        raise
+    J = core.as_answer("backward_matrix", got)
+    if J.shape != expected.shape and J.shape == expected.T.shape:
+        core.fail(f"`backward_matrix` has shape {J.shape}, (in, out); J has one row per output and one column "
+                  f"per input, (out, in) = {expected.shape}{where}: g @ J must multiply a row g of shape "
+                  "(out,).")
+    if J.shape == expected.shape and not core.close(J, expected):
+        D = np.diag(gate)
+        square = n_in == out
+        z = x @ W1 + b1
+        y = np.maximum(z, 0) @ W2
+        candidates = [
+            (square and core.close(J, expected.T), "has the right numbers but transposed: row k of J "
+             "belongs to output k, column i to input i (here in = out, so the shape did not warn you)."),
+            (core.close(J, W2.T @ W1.T), "leaves the ReLU out: between the two linear layers the gradient "
+             "passes through the ReLU's gate, and that gate depends on x."),
+            (core.close(J, W2.T @ (np.maximum(z, 0)[:, None] * W1.T)), "scales by the ReLU's output "
+             "max(z, 0), not by its derivative: the backward pass of the ReLU is a 0/1 gate."),
+            (core.close(J, W2.T @ ((z >= 0).astype(float)[:, None] * W1.T)), "opens the gate where the hidden "
+             "pre-activation is exactly 0: this course, like mlp.ReLU, takes the ReLU's derivative at 0 to be 0."),
+            (core.close(J, W2.T @ (_gate(x, W1, 0.0 * b1)[:, None] * W1.T)), "decides the gates without the "
+             "bias b1: the ReLU sees x @ W1 + b1, so b1 decides which gates are open."),
+            (core.close(J, (y > 0).astype(float)[:, None] * (W2.T @ W1.T))
+             or core.close(J, (y > 0).astype(float)[:, None] * expected),
+             "takes a gate from the wrong layer, the network's output: the ReLU sits between the two linear "
+             "layers, so its gate belongs to the hidden pre-activation z = x @ W1 + b1."),
+            (core.close(J, (W2.T @ W1.T) * (x > 0)) or core.close(J, expected * (x > 0)),
+             "takes the gate from x: the ReLU acts on the hidden layer's pre-activation, not on the input."),
+            (hidden == n_in == out and (core.close(J, W1.T @ D @ W2.T) or core.close(J, W1 @ D @ W2)
+                                         or core.close(J, D @ W2.T @ W1.T) or core.close(J, W2.T @ W1.T @ D)),
+             "multiplies the right matrices in the wrong order (here in = H = out, so every order has the right "
+             "shape). The gradient arrives at the output and travels back to the input: the matrix it meets "
+             "first stands first."),
+        ]
+        for hit, words in candidates:
+            if hit:
+                core.fail(f"`backward_matrix` {words}{where}")
+    core.check_close("backward_matrix", J, expected,
+                     hint="at a fixed x each layer's backward multiplies the row it receives by a matrix; "
+                          "J is their product." + where)
+    return J
 
 
-# --- MSE -------------------------------------------------------------------------------------
-
-def judge_mse_loss(fn, pred, target):
-    """One case of ``mse_loss(pred, target)`` -> ``(loss, grad)``: the mean over all entries."""
-    n, size = pred.shape[0], pred.size
-    where = f" (pred of shape {pred.shape})"
-    diff = pred - target
-    exp_loss, exp_grad = float(np.mean(diff ** 2)), 2 * diff / size
-    got = guard.call(fn, pred, target, name="mse_loss", unchanged=("pred", "target"))
-    loss, grad = core.pair("mse_loss", got, "loss", "grad")
-    factors = {"the number of entries of pred, N x out,": size}
-    if pred.shape[1] > 1:
-        factors["out (the number of outputs)"] = pred.shape[1]
-    if n > 1:
-        factors["N (the batch size)"] = n
-    if loss.size == 1 and size > 1 and np.isclose(float(loss.reshape(())), exp_loss * size):
-        core.fail(f"`loss` is the sum of the squared errors, {size} times too large{where}: this course's "
-                  "MSE (like torch.nn.MSELoss) is the mean over all entries, so the loss does not "
-                  "grow with the batch size.")
-    if loss.size == 1 and not np.isclose(float(loss.reshape(())), exp_loss):
-        for wrong, words in ((np.mean(np.abs(diff)), "averages |pred - target|: the MSE squares the differences"),
-                             (np.mean(diff), "averages the differences without squaring them"),
-                             (np.sqrt(np.mean(diff ** 2)), "takes a square root: that is the RMSE, not the MSE")):
-            if np.isclose(float(loss.reshape(())), wrong):
-                core.fail(f"`loss` {words}{where}.")
-    core.check_scalar("loss", loss, exp_loss, factors=factors,
-                      hint="average the squared differences over every entry." + where)
-    if size > 1 and core.close(grad, 2 * diff):
-        core.fail(f"`grad` is {size} times too large: the number of entries of pred, N x out, "
-                  f"times too large{where}. It is the gradient of a sum of squares; the loss is a mean, "
-                  f"and the 1/N x out of that mean stays in the derivative ({_BLOG} drops it).")
-    core.check_close("grad", grad, exp_grad, factors=factors,
-                     hint="differentiate the loss you returned with respect to each entry of pred." + where)
-
-
-def mse_loss(fn):
-    """Visible check of ``mse_loss`` with N = 4, out = 3."""
-    pred = np.array([[1.0, 2.0, 0.0], [0.5, -1.0, 3.0], [2.0, 2.0, 2.0], [0.0, 1.0, -1.0]])
-    target = np.array([[0.0, 2.0, 1.0], [1.0, -1.0, 2.0], [2.5, 1.0, 2.0], [0.0, 0.0, 0.0]])
-    judge_mse_loss(fn, pred, target)
-    core.passed("mse_loss", "with N = 4, out = 3")
+def backward_matrix(fn):
+    """Visible check of ``backward_matrix``: in = H = out = 3, then in = 4, H = 3, out = 2."""
+    x = np.array([1.0, -0.5, 2.0])
+    W1 = np.array([[0.5, -1.0, 0.3], [1.0, 0.4, -0.8], [-0.2, 0.6, 0.5]])
+    b1 = np.array([0.1, 0.5, -1.6])           # the bias closes the third gate, opens the second
+    W2 = np.array([[1.0, -0.5, 0.2], [0.3, 0.8, -1.0], [-0.7, 0.4, 0.6]])
+    judge_backward_matrix(fn, x, W1, b1, W2)
+    x = np.array([0.5, 1.0, -1.0, 2.0])
+    W1 = np.array([[1.0, -0.5, 0.2], [0.3, 0.8, -1.0], [-0.7, 0.4, 0.6], [0.2, -0.3, 0.1]])
+    b1 = np.array([0.2, -0.4, 0.3])
+    W2 = np.array([[0.5, -1.0], [1.5, 0.25], [-0.75, 2.0]])
+    judge_backward_matrix(fn, x, W1, b1, W2)
+    core.passed("backward_matrix", "with in = H = out = 3, and with in = 4, H = 3, out = 2")
 
 
 # --- softmax cross-entropy -------------------------------------------------------------------

@@ -19,7 +19,7 @@ from mlp.network import Sequential
 from . import core, guard
 
 # The student's functions receive reference networks, rebuilt in the grader's
-# sandbox from these modules; `adversarial` may also use the reference loss.
+# sandbox from these modules; `input_grad` and `adversarial` may also use the reference loss.
 SANDBOX_MLP = ("mlp.network", "mlp.layers", "mlp.losses")
 
 # The exercises are about the input, not the layers: forward and backward of
@@ -102,19 +102,43 @@ def _run(fn, args, name, allow, labels, given=None):
 # --- exercise 1: the gradient with respect to the input --------------------------------------
 
 def input_grad(fn):
-    """Visible check of ``input_grad(model, x, label)``: a tiny network and a batch of three."""
+    """Visible check of ``input_grad(model, x, label)``: a tiny network that has just seen another batch."""
     rng = np.random.default_rng(0)
     model = random_network(rng, (4, 5, 3))
     x = rng.uniform(0, 1, size=(3, 4)).round(2)
-    judge_input_grad(fn, model, x, np.array([0, 2, 1]))
+    judge_input_grad(fn, model, x, np.array([1, 0, 1]))
     core.passed("input_grad", "on a tiny network and a batch of three")
 
 
+def _stale_input(x):
+    """Another batch of the shape of ``x``, for the forward pass the model saw last before the call."""
+    return np.abs(1.0 - x[::-1] * 1.7) + 0.05
+
+
 def judge_input_grad(fn, model, x, label):
-    """Run ``input_grad`` on one case, d(mean cross-entropy)/dx of shape (N, in); return the answer."""
-    expected = _input_grad(model, x, label)
+    """Run ``input_grad`` on one case, d(mean cross-entropy)/dx of shape (N, in); return the answer.
+
+    Before the call the model runs forward on another batch of the same shape, as it would after a
+    demo cell: an answer that skips the forward pass on ``x`` back-propagates through stale caches.
+    """
     n, c = len(x), model.layers[-1].out_features
-    got = _run(fn, (model, x, label), "input_grad", _NETWORK, ("", "x", "label"))
+    z = model.forward(x)
+    p = np.exp(log_softmax(z))
+    g_z = p.copy()
+    g_z[np.arange(n), label] -= 1.0
+    g_z /= n
+    expected = model.backward(g_z)
+    model.forward(_stale_input(x))
+    stale = model.backward(g_z)
+    try:
+        got = _run(fn, (model, x, label), "input_grad", _NETWORK_AND_LOSS, ("", "x", "label"))
+    except core.GradingError as err:
+        msg = str(err)
+        if "raised ValueError" in msg and "SoftmaxCrossEntropy" in msg and "target" in msg:
+            core.fail(msg.rstrip(".") + f". `label` holds one integer class per row, shape ({n},), and the "
+                      f"network has {c} classes: the loss takes those labels as they are, or one-hot rows "
+                      f"with one column per class, ({n}, {c}).")
+        raise
     arr = core.as_answer("input_grad", got)
     if arr.shape != x.shape:
         w_shape = model.layers[0].params["W"].shape
@@ -127,19 +151,33 @@ def judge_input_grad(fn, model, x, label):
                       "with respect to the network's output. It still has to travel back through the "
                       "network to reach the input.")
     if arr.shape == x.shape and np.all(np.isfinite(arr)) and not core.close(arr, expected):
-        p = np.exp(log_softmax(model.forward(x)))
-        if core.close(arr, model.backward(p / n)):
-            core.fail("`input_grad` leaves the labels out: the gradient of the cross-entropy with respect to the "
-                      "logits is the softmax minus the one-hot of each row's label.")
+        model.forward(x)
+        seeds = (
+            (z, "with the logits themselves: the seed of `model.backward` is the gradient of the loss "
+                "with respect to the logits, which the loss's backward returns"),
+            (np.ones_like(z), "with ones: that is the gradient of the sum of all logits, not of the loss; "
+                              "the seed is the gradient of the loss with respect to the logits"),
+            (p / n, "with the softmax alone: the labels are left out of the seed"),
+        )
+        for seed, words in seeds:
+            if core.close(arr, model.backward(seed)):
+                core.fail(f"`input_grad` seeds `model.backward` {words}.")
+        if core.close(arr, stale):
+            core.fail("`input_grad` sends the right gradient back through the caches of an earlier forward "
+                      "pass: the model had just seen another batch, and `model.backward` uses whatever the "
+                      "last `model.forward` on this model cached. Run the model forward on x first, "
+                      "on the model itself (a copy's caches do not reach it).")
+        if core.close(arr, model.backward(-g_z)):
+            core.fail("`input_grad` has the wrong sign: it is the gradient of minus the loss.")
     if arr.shape == x.shape and not np.all(np.isfinite(arr)) and _batch_wide_shift(fn, model, x, label):
         core.fail("`input_grad` contains NaN or inf on a batch whose rows have very different largest "
                   "logits, though every row alone comes out finite: the number subtracted from the logits "
                   "before exp is one for the whole batch (a `.max()` without an axis). A row whose own "
                   "largest logit lies far below the batch's then has exp of every entry underflow to 0. "
-                  "Shift each row by its own largest logit.")
+                  "Shift each row by its own largest logit, or use the reference loss.")
     core.check_close("input_grad", arr, expected, factors={"N (the batch size)": n},
-                     hint="the loss is the mean cross-entropy of the softmax of the logits; check its "
-                          f"gradient with respect to the logits before you send it back (x of shape {x.shape})")
+                     hint="the loss is the mean cross-entropy of the softmax of the logits; check the "
+                          f"gradient you send back into the network (x of shape {x.shape})")
     return arr
 
 
@@ -151,7 +189,7 @@ def _batch_wide_shift(fn, model, x, label):
     for i in range(len(x)):
         try:
             with np.errstate(all="ignore"):
-                got = _run(fn, (model, x[i:i + 1].copy(), label[i:i + 1].copy()), "input_grad", _NETWORK,
+                got = _run(fn, (model, x[i:i + 1].copy(), label[i:i + 1].copy()), "input_grad", _NETWORK_AND_LOSS,
                            ("", "x", "label"))
         except core.GradingError:
             return False

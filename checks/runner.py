@@ -8,9 +8,13 @@ message at a time (``checks.wire``):
   one namespace, in order; an error in one cell is recorded and the next runs.
   Reply: ``{"op": "loaded", "cells": [{"label", "error", "seconds"}, ...]}``.
 * ``{"op": "lookup", "name": ...}``: what the name is in that namespace.
-  Reply: ``{"op": "found", "kind": "callable" | "value" | "missing", "value": ...}``.
+  Reply: ``{"op": "found", "kind": "callable" | "value" | "missing", "value": ...}``
+  (``"class": true`` with a callable that is a class).
 * ``{"op": "call", "name", "args", "kwargs", "allow", "given"}``: call the
-  student's function.  While it runs, the sandbox may ask the grader to run a
+  student's function (or class: the grader then gets the instance).  With
+  ``"method"`` and ``"target"`` (an instance made earlier), call that method of
+  it; ``"mirror"`` carries the grader's copies of the instance's arrays, so a
+  change the grader made to an array the instance keeps reaches it.  While it runs, the sandbox may ask the grader to run a
   function of the grader's (``{"op": "callback", ...}``), for instance the
   ``f`` handed to ``central_difference``.  Reply: ``{"op": "return", ...}`` or
   ``{"op": "raise", ...}``, with the arguments as the call left them.
@@ -129,6 +133,8 @@ class Runner:
         if name not in self.namespace:
             return {"op": "found", "kind": "missing"}
         value = self.namespace[name]
+        if isinstance(value, type) and value.__module__ == "__main__":
+            return {"op": "found", "kind": "callable", "class": True}  # a class the notebook defined
         if callable(value) and not isinstance(value, type):
             return {"op": "found", "kind": "callable"}
         objects = {}
@@ -141,22 +147,32 @@ class Runner:
     def call(self, message):
         start = time.perf_counter()
         fn = self.namespace.get(str(message.get("name")))
+        method = message.get("method")
         try:
-            args, kwargs, given = self.table.decode(
-                [message.get("args", []), message.get("kwargs", {"$dict": []}), message.get("given", {"$dict": []})],
+            # the mirrored arrays need no name: decoding them updates the instance's own in place
+            args, kwargs, given, target, _mirror = self.table.decode(
+                [message.get("args", []), message.get("kwargs", {"$dict": []}), message.get("given", {"$dict": []}),
+                 message.get("target"), message.get("mirror", [])],
                 message.get("objects"),
             )
         except wire.WireError as exc:
             return {"op": "raise", "type_name": "WireError", "message": str(exc)}
+        if method is not None:
+            if not (isinstance(method, str) and method.isidentifier() and not method.startswith("_")):
+                return {"op": "raise", "type_name": "WireError", "message": f"no such method {method!r}"}
+            fn = getattr(target, method, None)
+            if not callable(fn):
+                return {"op": "raise", "type_name": "AttributeError",
+                        "message": f"{type(target).__name__} has no method {method!r}"}
         allow = tuple(str(a) for a in message.get("allow", []))
         self.active.append((args, kwargs))
         reply = {}
         try:
             with self._given(given), no_reference(allow):
                 result = _materialised(fn(*args, **kwargs))
-            reply = {"op": "return", "value": (result, args, kwargs)}
+            reply = {"op": "return", "value": (result, args, kwargs, target)}
         except BaseException as exc:  # noqa: B036 - SystemExit from an answer is the answer's error
-            reply = {"op": "raise", **_error(exc), "value": (None, args, kwargs)}
+            reply = {"op": "raise", **_error(exc), "value": (None, args, kwargs, target)}
             if type(exc).__name__ == "UsedReference":
                 reply["used_reference"] = str(exc)
         finally:

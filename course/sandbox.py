@@ -30,6 +30,8 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 import checks
 from checks import wire
 from checks.core import GradingError
@@ -464,7 +466,7 @@ class Session:
         reply = self.sandbox.receive(self.sandbox.limits.call_seconds)
         kind = reply.get("kind")
         if kind == "callable":
-            return "callable", Answer(self, name)
+            return "callable", (AnswerClass if reply.get("class") is True else Answer)(self, name)
         if kind == "value":
             try:
                 return "value", self.table.decode(reply.get("value"), reply.get("objects"))
@@ -473,15 +475,29 @@ class Session:
                 raise SandboxStopped(self.sandbox.stopped) from None
         return "missing", None
 
-    def call(self, name, args, kwargs, allow=(), given=None):
-        """Call the student's ``name(*args, **kwargs)`` in the sandbox; mirror what it changed."""
+    def call(self, name, args, kwargs, allow=(), given=None, target=None, method=None):
+        """Call the student's ``name(*args, **kwargs)`` in the sandbox; mirror what it changed.
+
+        With ``target`` (an instance a class answer made) and ``method``, call
+        ``target.method(*args, **kwargs)`` instead; the arrays the instance
+        keeps go along, so that the grader's later changes to them reach it.
+        """
         self.calls += 1
         given = dict(given or {})
         lent_before = set(self.table.functions)
         objects = {}
-        encoded = self.table.encode([list(args), dict(kwargs), given], objects)
-        self.sandbox.send({"op": "call", "name": name, "args": encoded[0], "kwargs": encoded[1],
-                           "given": encoded[2], "objects": objects, "allow": list(allow)})
+        message = {"op": "call", "name": name, "allow": list(allow)}
+        parts = [list(args), dict(kwargs), given]
+        if target is not None:
+            ref = self.table.wire_id(target)
+            mirror = [v for v in vars(target).values() if isinstance(v, np.ndarray)]
+            parts.append(mirror)
+            message["method"] = method
+        encoded = self.table.encode(parts, objects)
+        message.update(args=encoded[0], kwargs=encoded[1], given=encoded[2], objects=objects)
+        if target is not None:
+            message.update(target={"$ref": ref}, mirror=encoded[3])
+        self.sandbox.send(message)
         try:
             while True:
                 reply = self.sandbox.receive(self.sandbox.limits.call_seconds)
@@ -496,7 +512,7 @@ class Session:
         except wire.WireError as exc:
             self.sandbox.stop(f"the sandbox sent something the grader cannot read ({exc})")
             raise SandboxStopped(self.sandbox.stopped) from None
-        result = value[0] if isinstance(value, (list, tuple)) and len(value) == 3 else None
+        result = value[0] if isinstance(value, (list, tuple)) and len(value) == 4 else None
         if reply.get("op") == "raise":
             # Words from the sandbox reach the student's feedback: keep them short, so that a
             # notebook cannot carry the hidden inputs it was called with out in an error message.
@@ -546,3 +562,52 @@ class Answer:
 
     def __repr__(self):
         return f"<the notebook's {self.__name__}>"
+
+
+class AnswerClass(Answer):
+    """A class the student wrote: calling it makes an instance in the sandbox, seen as an ``Instance``."""
+
+    def remote_call(self, args, kwargs, allow=(), given=None):
+        obj = self.session.call(self.__name__, args, kwargs, allow=allow, given=given)
+        return Instance(self.session, self.__name__, obj) if isinstance(obj, wire.RemoteObject) else obj
+
+    def __call__(self, *args, **kwargs):
+        return self.remote_call(args, kwargs)
+
+
+class Instance:
+    """An instance of a student's class, living in the sandbox.
+
+    Its data attributes read as the grader last saw them (after the latest
+    call); any other public name is a method, run in the sandbox.
+    """
+
+    def __init__(self, session, class_name, obj):
+        self._session, self._class_name, self._obj = session, class_name, obj
+
+    def __getattr__(self, name):
+        attrs = vars(self._obj)
+        if name in attrs:
+            return attrs[name]
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return Method(self, name)
+
+    def __repr__(self):
+        return f"<the notebook's {self._class_name} object>"
+
+
+class Method:
+    """A method of an ``Instance``: calling it runs it in the sandbox."""
+
+    def __init__(self, instance, name):
+        self.instance, self.name = instance, name
+        self.__name__ = f"{instance._class_name}.{name}"
+
+    def __call__(self, *args, **kwargs):
+        return self.remote_call(args, kwargs)
+
+    def remote_call(self, args, kwargs, allow=(), given=None):
+        inst = self.instance
+        return inst._session.call(inst._class_name, args, kwargs, allow=allow, given=given,
+                                  target=inst._obj, method=self.name)

@@ -1,7 +1,8 @@
 """Hidden checks for chapter 4, linear, ReLU and loss layers.
 
 Random shapes and seeds, a batch of one, a square W, ReLU at exactly 0,
-saturated sigmoids, logits of 1e4, and central finite differences
+arrays the caller changes between forward and backward, logits of 1e4,
+and central finite differences
 (``mlp.gradcheck.numerical_gradient``).  Each case is judged by the public
 ``judge_*`` functions of ``checks.ch4_layers``, so a mistake is named in the
 same words as in the visible check.
@@ -12,7 +13,7 @@ import numpy as np
 from checks import ch4_layers as visible
 from checks import core, guard
 from mlp import gradcheck
-from mlp.layers import sigmoid
+from mlp.layers import Linear, ReLU
 from mlp.losses import log_softmax
 
 
@@ -41,38 +42,62 @@ def linear_backward(fn):
     core.passed("linear_backward", "on random shapes, a batch of one and against finite differences")
 
 
-def relu_backward(fn):
-    """Hidden check of ``relu_backward``: random shapes with many exact zeros, z all zero."""
+def relu_layer(cls):
+    """Hidden check of ``ReLULayer``: other shapes, all zeros, two forwards, the caller's arrays changed."""
     rng = np.random.default_rng(443)
-    for shape in [(1, 4), (6, 5), (3,), (2, 3, 4)]:
+    for shape in [(5,), (1, 4), (6, 5), (2, 3, 4)]:
         z = rng.standard_normal(shape)
         z.flat[::3] = 0.0  # ReLU exactly at 0
-        visible.judge_relu_backward(fn, rng.standard_normal(shape), z)
-    visible.judge_relu_backward(fn, np.ones((2, 3)), np.zeros((2, 3)))
-    core.passed("relu_backward", "on random shapes and at exactly 0")
+        visible.judge_relu_layer(cls, z, rng.standard_normal(shape))
+    visible.judge_relu_layer(cls, np.zeros((2, 3)), np.ones((2, 3)))
+    for change in ("z", "a"):
+        z = rng.standard_normal((4, 3))
+        z[0, 0] = 0.0
+        visible.judge_relu_layer(cls, z, rng.standard_normal((4, 3)), change=change)
+    visible.judge_relu_layer_twice(cls, rng.standard_normal((3, 4)), rng.standard_normal((3, 4)),
+                                   rng.standard_normal((3, 4)))
+    visible.judge_relu_layer_grad_kept(cls, np.abs(rng.standard_normal((3, 2))) + 0.1,
+                                       rng.standard_normal((3, 2)))
+    core.passed("ReLULayer", "on other shapes, zeros, two forward calls and arrays changed by the caller")
 
 
-def sigmoid_backward(fn):
-    """Hidden check of ``sigmoid_backward``: random shapes, saturated inputs of +-800, finite differences."""
-    rng = np.random.default_rng(447)
-    for shape in [(1, 3), (5, 4), (4,), (2, 2, 3)]:
-        visible.judge_sigmoid_backward(fn, rng.standard_normal(shape), rng.standard_normal(shape) * 3)
-    visible.judge_sigmoid_backward(fn, np.ones((1, 4)), np.array([[-800.0, -40.0, 40.0, 800.0]]))
-    z, u = rng.standard_normal((3, 2)), rng.standard_normal((3, 2))
-    got = core.as_answer("sigmoid_backward", guard.call(fn, u, z, name="sigmoid_backward"))
-    _agrees_with_finite_differences("sigmoid_backward", got, lambda v: np.sum(u * sigmoid(v)), z, "the gradient")
-    core.passed("sigmoid_backward", "on random shapes, saturated inputs and against finite differences")
+def _network_output(x, W1, b1, W2, b2):
+    return np.maximum(x @ W1 + b1, 0.0) @ W2 + b2
 
 
-def mse_loss(fn):
-    """Hidden check of ``mse_loss``: random shapes, a batch of one, a single output, finite differences."""
-    rng = np.random.default_rng(453)
-    for shape in [(1, 1), (1, 3), (6, 2), (5, 1), (3, 4)]:
-        visible.judge_mse_loss(fn, rng.standard_normal(shape), rng.standard_normal(shape))
-    pred, target = rng.standard_normal((3, 2)), rng.standard_normal((3, 2))
-    _, grad = core.pair("mse_loss", guard.call(fn, pred, target, name="mse_loss"), "loss", "grad")
-    _agrees_with_finite_differences("mse_loss", grad, lambda v: np.mean((v - target) ** 2), pred, "grad")
-    core.passed("mse_loss", "on random shapes, a batch of one and against finite differences")
+def backward_matrix(fn):
+    """Hidden check of ``backward_matrix``: other sizes, units at exactly 0, finite differences, random g."""
+    rng = np.random.default_rng(449)
+    for n_in, hidden, out in [(1, 1, 1), (5, 4, 3), (2, 6, 4), (4, 4, 4), (3, 2, 5)]:
+        x, W1 = rng.standard_normal(n_in), rng.standard_normal((n_in, hidden))
+        b1, W2 = rng.standard_normal(hidden), rng.standard_normal((hidden, out))
+        J = visible.judge_backward_matrix(fn, x, W1, b1, W2)
+        # central differences of the whole network, output by output (no unit near its kink here)
+        z = x @ W1 + b1
+        if np.min(np.abs(z)) > 1e-3:
+            b2 = rng.standard_normal(out)
+            for k in range(out):
+                _agrees_with_finite_differences(
+                    "backward_matrix", J[k], lambda v, k=k: _network_output(v, W1, b1, W2, b2)[k], x,
+                    f"row {k} of J (output {k})")
+        # g @ J against the reference layers' backward pass, for random g
+        lin1, relu, lin2 = Linear(n_in, hidden, rng=0), ReLU(), Linear(hidden, out, rng=0)
+        lin1.params["W"], lin1.params["b"], lin2.params["W"] = W1, b1, W2
+        lin2.forward(relu.forward(lin1.forward(x[None, :])))
+        for _ in range(3):
+            g = rng.standard_normal(out)
+            reference = lin1.backward(relu.backward(lin2.backward(g[None, :])))[0]
+            if not core.close(g @ J, reference):
+                core.fail(f"`backward_matrix`: g @ J differs from the layers' backward pass for a random g "
+                          f"(in={n_in}, H={hidden}, out={out}).")
+    # hidden units at exactly z = 0: x = 0 leaves z = b1, and some of b1 is 0
+    W1, W2 = rng.standard_normal((3, 4)), rng.standard_normal((4, 2))
+    visible.judge_backward_matrix(fn, np.zeros(3), W1, np.array([0.0, 1.0, 0.0, -1.0]), W2)
+    x = np.array([1.0, 2.0])
+    W1 = np.array([[1.0, -2.0, 0.5], [-0.5, 1.0, 1.0]])
+    visible.judge_backward_matrix(fn, x, W1, np.array([0.0, 0.0, -2.5]), rng.standard_normal((3, 3)))
+    core.passed("backward_matrix", "on other sizes, units at exactly 0, against finite differences and the "
+                "reference layers")
 
 
 def softmax_cross_entropy(fn):

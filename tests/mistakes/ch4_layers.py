@@ -64,148 +64,6 @@ def linear_backward(grad_out, x, W):
     return grad_in, layer.grads["W"], layer.grads["b"]
 ''',
     ),
-    # --- relu_backward ---------------------------------------------------------------------
-    Mistake(
-        exercise="relu_backward",
-        name="in place, as in the blog post",
-        says="modified its input `z` in place",
-        code='''
-def relu_backward(grad_out, z):
-    z[z <= 0] = 0
-    z[z > 0] = 1
-    return grad_out * z
-''',
-    ),
-    Mistake(
-        exercise="relu_backward",
-        name="gradient zeroed in place",
-        says="modified its input `grad_out` in place",
-        code='''
-def relu_backward(grad_out, z):
-    grad_out[z <= 0] = 0
-    return grad_out
-''',
-    ),
-    Mistake(
-        exercise="relu_backward",
-        name="gate taken from grad_out",
-        says="gate belongs to the forward pass",
-        code='''
-def relu_backward(grad_out, z):
-    return grad_out * (grad_out > 0)
-''',
-    ),
-    Mistake(
-        exercise="relu_backward",
-        name="derivative 1 at exactly 0",
-        says="exactly 0",
-        code='''
-def relu_backward(grad_out, z):
-    return grad_out * (z >= 0)
-''',
-    ),
-    Mistake(
-        exercise="relu_backward",
-        name="grad_out ignored",
-        says="ignores grad_out",
-        code='''
-def relu_backward(grad_out, z):
-    return (z > 0).astype(float)
-''',
-    ),
-    # --- sigmoid_backward ------------------------------------------------------------------
-    Mistake(
-        exercise="sigmoid_backward",
-        name="derivative applied to the output, as in the blog post",
-        says="applied to the output",
-        code='''
-def sigmoid_backward(grad_out, z):
-    a = 1 / (1 + np.exp(-z))
-    s = 1 / (1 + np.exp(-a))
-    return grad_out * s * (1 - s)
-''',
-    ),
-    Mistake(
-        exercise="sigmoid_backward",
-        name="z used as if it were a",
-        says="as if it were the output",
-        code='''
-def sigmoid_backward(grad_out, z):
-    return grad_out * z * (1 - z)
-''',
-    ),
-    Mistake(
-        exercise="sigmoid_backward",
-        name="grad_out ignored",
-        says="ignores grad_out",
-        code='''
-def sigmoid_backward(grad_out, z):
-    a = 1 / (1 + np.exp(-z))
-    return a * (1 - a)
-''',
-    ),
-    Mistake(
-        exercise="sigmoid_backward",
-        name="calls the reference sigmoid",
-        says="reference implementation",
-        code='''
-def sigmoid_backward(grad_out, z):
-    a = mlp.layers.sigmoid(z)
-    return grad_out * a * (1 - a)
-''',
-    ),
-    # --- mse_loss --------------------------------------------------------------------------
-    Mistake(
-        exercise="mse_loss",
-        name="gradient without the 1/N of the mean, as in the blog post",
-        says="the number of entries of pred, N x out, times too large",
-        code='''
-def mse_loss(pred, target):
-    diff = pred - target
-    return float(np.mean(diff ** 2)), 2 * diff
-''',
-    ),
-    Mistake(
-        exercise="mse_loss",
-        name="sum instead of mean",
-        says="sum of the squared errors",
-        code='''
-def mse_loss(pred, target):
-    diff = pred - target
-    return float(np.sum(diff ** 2)), 2 * diff
-''',
-    ),
-    Mistake(
-        exercise="mse_loss",
-        name="divided by N only",
-        says="out (the number of outputs) times too large",
-        code='''
-def mse_loss(pred, target):
-    diff = pred - target
-    n = pred.shape[0]
-    return float(np.sum(diff ** 2) / n), 2 * diff / n
-''',
-    ),
-    Mistake(
-        exercise="mse_loss",
-        name="gradient sign flipped",
-        says="wrong sign",
-        code='''
-def mse_loss(pred, target):
-    diff = pred - target
-    return float(np.mean(diff ** 2)), -2 * diff / diff.size
-''',
-    ),
-    Mistake(
-        exercise="mse_loss",
-        name="modifies pred in place",
-        says="in place",
-        code='''
-def mse_loss(pred, target):
-    pred -= target
-    return float(np.mean(pred ** 2)), 2 * pred / pred.size
-''',
-    ),
     # --- softmax_cross_entropy -------------------------------------------------------------
     Mistake(
         exercise="softmax_cross_entropy",
@@ -301,49 +159,6 @@ def linear_backward(grad_out, x, W):
 ''',
     ),
     Mistake(
-        exercise="relu_backward",
-        name="gate inverted",
-        kind="sign",
-        says='gate inverted',
-        code='''
-def relu_backward(grad_out, z):
-    return grad_out * (z < 0)
-''',
-    ),
-    Mistake(
-        exercise="sigmoid_backward",
-        name="derivative with the wrong sign",
-        kind="sign",
-        says='wrong sign',
-        code='''
-def sigmoid_backward(grad_out, z):
-    s = 1.0 / (1.0 + np.exp(-z))
-    return grad_out * s * (s - 1.0)
-''',
-    ),
-    Mistake(
-        exercise="sigmoid_backward",
-        name="one factor of the derivative left out",
-        kind="missing term",
-        says='one of the two factors',
-        code='''
-def sigmoid_backward(grad_out, z):
-    s = 1.0 / (1.0 + np.exp(-z))
-    return grad_out * s
-''',
-    ),
-    Mistake(
-        exercise="mse_loss",
-        name="gradient summed over the outputs",
-        kind="axis",
-        says='axis is missing',
-        code='''
-def mse_loss(pred, target):
-    diff = pred - target
-    return np.mean(diff ** 2), (2.0 * diff / diff.size).sum(axis=1)
-''',
-    ),
-    Mistake(
         exercise="softmax_cross_entropy",
         name="largest logit of the whole batch subtracted",
         kind="unstable",
@@ -370,17 +185,6 @@ def linear_backward(grad_out, x, W):
 ''',
     ),
     Mistake(
-        exercise="mse_loss",
-        name='loss without the square',
-        kind="missing term",
-        says='the MSE squares the differences',
-        code='''
-def mse_loss(pred, target):
-    d = pred - target
-    return np.mean(np.abs(d)), 2 * d / d.size
-''',
-    ),
-    Mistake(
         exercise="softmax_cross_entropy",
         name='gradient as one-hot minus probabilities',
         kind="sign",
@@ -392,16 +196,6 @@ def softmax_cross_entropy(logits, labels):
     logp = logits - m - np.log(np.exp(logits - m).sum(axis=1, keepdims=True))
     p = np.exp(logp)
     return -logp[np.arange(n), labels].mean(), (np.eye(logits.shape[1])[labels] - p) / n
-''',
-    ),
-    Mistake(
-        exercise="relu_backward",
-        name='uses sign of z',
-        kind="sign",
-        says='multiplies by the sign of z',
-        code='''
-def relu_backward(grad_out, z):
-    return grad_out * np.sign(z)
 ''',
     ),
     # --- a third set, probing for fallback messages (issue 14) ---------------------------------
@@ -429,16 +223,6 @@ def softmax_cross_entropy(logits, labels):
     return loss, g / n
 ''',
     ),
-    Mistake(
-        exercise="sigmoid_backward",
-        name="tanh's derivative",
-        kind="wrong variable",
-        says='derivative of tanh',
-        code='''
-def sigmoid_backward(grad_out, z):
-    return grad_out * (1 - np.tanh(z) ** 2)
-''',
-    ),
     # --- a fourth probe (issue 14); the two marked generic have no specific diagnosis ------------
     Mistake(
         exercise="linear_backward",
@@ -460,5 +244,242 @@ def linear_backward(grad_out, x, W):
     return grad_out @ W.T, np.tile(grad_out.sum(axis=0), (x.shape[1], 1)), grad_out.sum(axis=0)
 ''',
         generic=True,
+    ),
+    # --- relu_layer (issue 13: a layer the student designs) --------------------------------------
+    Mistake(
+        exercise="relu_layer",
+        name="keeps a reference to the caller's z",
+        kind="views",
+        says="kept a reference to an array the caller owns",
+        code='''
+class ReLULayer:
+    def forward(self, z):
+        self.z = z
+        return np.maximum(z, 0)
+
+    def backward(self, grad_out):
+        return grad_out * (self.z > 0)
+''',
+    ),
+    Mistake(
+        exercise="relu_layer",
+        name="forward writes into z (the blog post's ReLU)",
+        kind="in-place",
+        says="modified its input `z` in place",
+        code='''
+class ReLULayer:
+    def forward(self, z):
+        z[z < 0] = 0
+        self.a = z.copy()
+        return z
+
+    def backward(self, grad_out):
+        return grad_out * (self.a > 0)
+''',
+    ),
+    Mistake(
+        exercise="relu_layer",
+        name="backward writes into grad_out",
+        kind="in-place",
+        says="modified its input `grad_out` in place",
+        code='''
+class ReLULayer:
+    def forward(self, z):
+        self.mask = z > 0
+        return np.maximum(z, 0)
+
+    def backward(self, grad_out):
+        grad_out[~self.mask] = 0.0
+        return grad_out
+''',
+    ),
+    Mistake(
+        exercise="relu_layer",
+        name="gate kept from the returned output, which the caller scales",
+        kind="views",
+        says="changed the returned output in place after forward",
+        code='''
+class ReLULayer:
+    def forward(self, z):
+        self.a = np.maximum(z, 0)
+        return self.a
+
+    def backward(self, grad_out):
+        return grad_out * (self.a > 0)
+''',
+    ),
+    Mistake(
+        exercise="relu_layer",
+        name="gate open at z == 0",
+        kind="point of evaluation",
+        says="exactly 0",
+        code='''
+class ReLULayer:
+    def forward(self, z):
+        self.open = z >= 0
+        return np.maximum(z, 0)
+
+    def backward(self, grad_out):
+        return grad_out * self.open
+''',
+    ),
+    Mistake(
+        exercise="relu_layer",
+        name="gate from the sign of grad_out",
+        kind="wrong variable",
+        says="where grad_out is positive",
+        code='''
+class ReLULayer:
+    def forward(self, z):
+        return np.maximum(z, 0)
+
+    def backward(self, grad_out):
+        return grad_out * (grad_out > 0)
+''',
+    ),
+    Mistake(
+        exercise="relu_layer",
+        name="keeps the first input only",
+        kind="other",
+        says="backward belongs to the latest forward",
+        code='''
+class ReLULayer:
+    def forward(self, z):
+        if not hasattr(self, "open"):
+            self.open = z > 0
+        return np.maximum(z, 0)
+
+    def backward(self, grad_out):
+        return grad_out * self.open
+''',
+    ),
+    Mistake(
+        exercise="relu_layer",
+        name="forward returns the gate",
+        kind="wrong variable",
+        says="returns the 0/1 gate",
+        code='''
+class ReLULayer:
+    def forward(self, z):
+        self.open = (z > 0).astype(float)
+        return self.open.copy()
+
+    def backward(self, grad_out):
+        return grad_out * self.open
+''',
+    ),
+    Mistake(
+        exercise="relu_layer",
+        name="backward multiplies by ReLU(z)",
+        kind="wrong variable",
+        says="not by its derivative",
+        code='''
+class ReLULayer:
+    def forward(self, z):
+        self.a = np.maximum(z, 0)
+        return self.a.copy()
+
+    def backward(self, grad_out):
+        return grad_out * self.a
+''',
+    ),
+    # --- backward_matrix (issue 13: the backward pass as one matrix) ------------------------------
+    Mistake(
+        exercise="backward_matrix",
+        name="J transposed",
+        kind="transpose",
+        says="right numbers but transposed",
+        code='''
+def backward_matrix(x, W1, b1, W2):
+    gate = (x @ W1 + b1 > 0).astype(float)
+    return (W1 * gate) @ W2
+''',
+    ),
+    Mistake(
+        exercise="backward_matrix",
+        name="J transposed where in and out differ",
+        kind="shape",
+        says="(in, out)",
+        code='''
+def backward_matrix(x, W1, b1, W2):
+    gate = (x @ W1 + b1 > 0).astype(float)
+    J = W2.T @ (gate[:, None] * W1.T)
+    return J if J.shape[0] == J.shape[1] else J.T
+''',
+    ),
+    Mistake(
+        exercise="backward_matrix",
+        name="ReLU mask omitted",
+        kind="missing term",
+        says="leaves the ReLU out",
+        code='''
+def backward_matrix(x, W1, b1, W2):
+    return W2.T @ W1.T
+''',
+    ),
+    Mistake(
+        exercise="backward_matrix",
+        name="mask taken from x",
+        kind="wrong variable",
+        says="takes the gate from x",
+        code='''
+def backward_matrix(x, W1, b1, W2):
+    return (W2.T @ W1.T) * (x > 0)
+''',
+    ),
+    Mistake(
+        exercise="backward_matrix",
+        name="mask taken from the output layer",
+        kind="wrong variable",
+        says="gate from the wrong layer",
+        code='''
+def backward_matrix(x, W1, b1, W2):
+    y = np.maximum(x @ W1 + b1, 0) @ W2
+    return (y > 0).astype(float)[:, None] * (W2.T @ W1.T)
+''',
+    ),
+    Mistake(
+        exercise="backward_matrix",
+        name="b1 left out of the gate",
+        kind="missing term",
+        says="without the bias b1",
+        code='''
+def backward_matrix(x, W1, b1, W2):
+    gate = (x @ W1 > 0).astype(float)
+    return W2.T @ np.diag(gate) @ W1.T
+''',
+    ),
+    Mistake(
+        exercise="backward_matrix",
+        name="scaled by the activation instead of the gate",
+        kind="wrong variable",
+        says="not by its derivative",
+        code='''
+def backward_matrix(x, W1, b1, W2):
+    h = np.maximum(x @ W1 + b1, 0)
+    return W2.T @ np.diag(h) @ W1.T
+''',
+    ),
+    Mistake(
+        exercise="backward_matrix",
+        name="products in forward order",
+        kind="other",
+        says="wrong order",
+        code='''
+def backward_matrix(x, W1, b1, W2):
+    D = np.diag((x @ W1 + b1 > 0).astype(float))
+    return W1.T @ D @ W2.T
+''',
+    ),
+    Mistake(
+        exercise="backward_matrix",
+        name="gate open at z == 0 (hidden)",
+        kind="point of evaluation",
+        says="exactly 0",
+        code='''
+def backward_matrix(x, W1, b1, W2):
+    D = np.diag((x @ W1 + b1 >= 0).astype(float))
+    return W2.T @ D @ W1.T
+''',
     ),
 ]

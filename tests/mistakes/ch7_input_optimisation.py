@@ -13,75 +13,6 @@ def _dlogits(model, x, label):
 
 MISTAKES = [
     # --- input_grad ------------------------------------------------------------------------
-    Mistake(
-        exercise="input_grad",
-        name="returns the first layer's weight gradient",
-        says="weight gradient",
-        code=_SOFTMAX_GRAD + '''
-def input_grad(model, x, label):
-    model.backward(_dlogits(model, x, label) / len(x))
-    return model.layers[0].grads["W"]
-''',
-    ),
-    Mistake(
-        exercise="input_grad",
-        name="sign flipped",
-        says="sign",
-        code=_SOFTMAX_GRAD + '''
-def input_grad(model, x, label):
-    return -model.backward(_dlogits(model, x, label) / len(x))
-''',
-    ),
-    Mistake(
-        exercise="input_grad",
-        name="summed loss instead of the mean",
-        says="N (the batch size) times too large",
-        code=_SOFTMAX_GRAD + '''
-def input_grad(model, x, label):
-    return model.backward(_dlogits(model, x, label))
-''',
-    ),
-    Mistake(
-        exercise="input_grad",
-        name="averaged twice",
-        says="N (the batch size) times too small",
-        code=_SOFTMAX_GRAD + '''
-def input_grad(model, x, label):
-    return model.backward(_dlogits(model, x, label) / len(x)) / len(x)
-''',
-    ),
-    Mistake(
-        exercise="input_grad",
-        name="gradient with respect to the logits only",
-        says="shape of the logits",
-        code=_SOFTMAX_GRAD + '''
-def input_grad(model, x, label):
-    return _dlogits(model, x, label) / len(x)
-''',
-    ),
-    Mistake(
-        exercise="input_grad",
-        name="calls the reference loss",
-        says="reference implementation",
-        code='''
-def input_grad(model, x, label):
-    loss = mlp.SoftmaxCrossEntropy()
-    loss.forward(model.forward(x), label)
-    return model.backward(loss.backward())
-''',
-    ),
-    Mistake(
-        exercise="input_grad",
-        name="softmax without subtracting the maximum",
-        says="NaN",
-        code='''
-def input_grad(model, x, label):
-    z = model.forward(x)
-    p = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
-    p[np.arange(len(x)), label] -= 1.0
-    return model.backward(p / len(x))
-''',
-    ),
     # --- class_score_grad ----------------------------------------------------------------------
     Mistake(
         exercise="class_score_grad",
@@ -242,20 +173,6 @@ def adversarial(model, x, label, eps):
     ),
     # --- added for issue 14: at least six per exercise, spread across kinds -------------------
     Mistake(
-        exercise="input_grad",
-        name="largest logit of the whole batch subtracted",
-        kind="unstable",
-        says='`.max()` without an axis',
-        code='''
-def input_grad(model, x, label):
-    z = model.forward(x)
-    p = np.exp(z - z.max())
-    p /= p.sum(axis=1, keepdims=True)
-    p[np.arange(len(x)), label] -= 1.0
-    return model.backward(p / len(x))
-''',
-    ),
-    Mistake(
         exercise="class_score_grad",
         name="x scaled in place for the penalty",
         kind="in-place",
@@ -341,20 +258,6 @@ def maximise_class(model, k, steps, lr, lam, x0):
     return x
 ''',
     ),
-    Mistake(
-        exercise="input_grad",
-        name="first layer's weight gradient, transposed",
-        kind="wrong variable",
-        says='wrong shape',
-        code='''
-def input_grad(model, x, label):
-    z = model.forward(x)
-    p = np.exp(z - z.max(axis=1, keepdims=True)); p /= p.sum(axis=1, keepdims=True)
-    p[np.arange(len(x)), label] -= 1
-    model.backward(p / len(x))
-    return model.layers[0].grads["W"].T
-''',
-    ),
     # --- a third set, probing for fallback messages (issue 14) ---------------------------------
     Mistake(
         exercise="adversarial",
@@ -391,18 +294,6 @@ def class_score_grad(model, x, k, lam):
     return model.backward(g) - 2 * x
 ''',
     ),
-    Mistake(
-        exercise="input_grad",
-        name='one-hot not subtracted',
-        kind="missing term",
-        says='leaves the labels out',
-        code='''
-def input_grad(model, x, label):
-    z = model.forward(x)
-    p = np.exp(z - z.max(axis=1, keepdims=True)); p /= p.sum(axis=1, keepdims=True)
-    return model.backward(p / len(x))
-''',
-    ),
     # --- a fourth probe (issue 14); the two marked generic have no specific diagnosis ------------
     Mistake(
         exercise="maximise_class",
@@ -415,6 +306,134 @@ def maximise_class(model, k, steps, lr, lam, x0):
     for _ in range(steps):
         x = x + lr * (class_score_grad(model, x, k, lam) - 2 * lam * x)
     return x
+''',
+    ),
+    # --- input_grad (issue 13: built on the reference loss) ------------------------------------
+    Mistake(
+        exercise="input_grad",
+        name='backward seeded with the logits',
+        kind="wrong variable",
+        says='with the logits themselves',
+        code='''
+def input_grad(model, x, label):
+    z = model.forward(x)
+    return model.backward(z)
+''',
+    ),
+    Mistake(
+        exercise="input_grad",
+        name='backward seeded with ones',
+        kind="wrong variable",
+        says='with ones',
+        code='''
+def input_grad(model, x, label):
+    z = model.forward(x)
+    return model.backward(np.ones_like(z))
+''',
+    ),
+    Mistake(
+        exercise="input_grad",
+        name='the summed loss, N times too big',
+        kind="factor",
+        says='N (the batch size) times too large',
+        code='''
+def input_grad(model, x, label):
+    loss = mlp.SoftmaxCrossEntropy()
+    loss.forward(model.forward(x), label)
+    return model.backward(loss.backward() * len(x))
+''',
+    ),
+    Mistake(
+        exercise="input_grad",
+        name='one-hot rows one column short',
+        kind="shape",
+        says='one integer class per row',
+        code='''
+def input_grad(model, x, label):
+    loss = mlp.SoftmaxCrossEntropy()
+    onehot = np.eye(label.max() + 1)[label]
+    loss.forward(model.forward(x), onehot)
+    return model.backward(loss.backward())
+''',
+    ),
+    Mistake(
+        exercise="input_grad",
+        name='forward on a copy, backward on stale caches',
+        kind="other",
+        says='caches of an earlier forward pass',
+        code='''
+import copy
+
+def input_grad(model, x, label):
+    frozen = copy.deepcopy(model)          # so that the model stays as it is
+    loss = mlp.SoftmaxCrossEntropy()
+    loss.forward(frozen.forward(x), label)
+    return model.backward(loss.backward())
+''',
+    ),
+    Mistake(
+        exercise="input_grad",
+        name="returns the logits' gradient",
+        kind="wrong variable",
+        says='shape of the logits',
+        code='''
+def input_grad(model, x, label):
+    loss = mlp.SoftmaxCrossEntropy()
+    loss.forward(model.forward(x), label)
+    return loss.backward()
+''',
+    ),
+    Mistake(
+        exercise="input_grad",
+        name='gradient written into x',
+        kind="in-place",
+        says='modified its input `x` in place',
+        code='''
+def input_grad(model, x, label):
+    loss = mlp.SoftmaxCrossEntropy()
+    loss.forward(model.forward(x), label)
+    x[...] = model.backward(loss.backward())
+    return x
+''',
+    ),
+    Mistake(
+        exercise="input_grad",
+        name='steps the weights',
+        kind="other",
+        says="changed the network's weights",
+        code='''
+def input_grad(model, x, label):
+    loss = mlp.SoftmaxCrossEntropy()
+    loss.forward(model.forward(x), label)
+    g = model.backward(loss.backward())
+    for layer, name in model.parameters():
+        layer.params[name] -= 0.1 * layer.grads[name]
+    return g
+''',
+    ),
+    Mistake(
+        exercise="input_grad",
+        name="returns the first layer's weight gradient",
+        kind="wrong variable",
+        says='weight gradient',
+        code='''
+def input_grad(model, x, label):
+    loss = mlp.SoftmaxCrossEntropy()
+    loss.forward(model.forward(x), label)
+    model.backward(loss.backward())
+    return model.layers[0].grads["W"]
+''',
+    ),
+    Mistake(
+        exercise="input_grad",
+        name='sign flipped',
+        kind="sign",
+        says='wrong sign',
+        code='''
+def input_grad(model, x, label):
+    loss = mlp.SoftmaxCrossEntropy()
+    loss.forward(model.forward(x), label)
+    return -model.backward(loss.backward())
 ''',
     ),
 ]
