@@ -539,7 +539,7 @@ def _numeric(W, b, x, y, which, l):
 
 
 def blog_symptoms(parts, W, b, x, y):
-    """What a gradient check of the network built from ``parts`` sees, in sentences ([] if nothing)."""
+    """What a gradient check of the network built from ``parts`` sees, in words ("" if nothing)."""
     grads, changes = blog_backprop(parts, W, b, x, y)
     bad = []
     for l, pair in enumerate(grads):
@@ -556,14 +556,14 @@ def blog_symptoms(parts, W, b, x, y):
                            f"{key} fails (relative error {rel_error(g, num):.1e}; its ratio to the central "
                            "differences varies from entry to entry)")
     if not bad and not changes:
-        return []
+        return ""
     n, k = y.shape
     what = ("; ".join(bad) + "." if bad else "every gradient passes the gradient check, but ")
     if changes:
         what += ("" if not bad else " Also, ") + "; ".join(changes) + "."
     sizes = "-".join(str(s) for s in [W[0].shape[0]] + [w.shape[1] for w in W])
-    return [f"A gradient check of the blog's network ({sizes}, a batch of {n} examples with {k} outputs each), built from "
-            f"the course's parts and one part of your cell: {what}"]
+    return (f"A gradient check of the blog's network ({sizes}, a batch of {n} examples with {k} outputs "
+            f"each), built from the course's parts and one part of your cell: {what}")
 
 
 _PARTS = ("relu", "relu_grad", "output_delta", "param_grads", "mse_grad")
@@ -579,7 +579,7 @@ def judge_blog_net(names, functions, sizes, n, seed):
     W, b, x, y = blog_case(sizes, n, seed)
     symptoms = blog_symptoms(parts, W, b, x, y)
     if symptoms:
-        core.fail(symptoms[0])
+        core.fail(symptoms)
 
 
 def _visible_blog(number, names, *functions):

@@ -77,6 +77,7 @@ def tests_of(cells, answer):
 @pytest.mark.parametrize("alt", ALTERNATIVES, ids=[f"{a.chapter}:{a.exercise}:{a.name}" for a in ALTERNATIVES])
 def test_a_correct_alternative_keeps_full_marks(alt):
     cells = load_cells(solution_path(alt.chapter))
+    assert tests_of(cells, alt.exercise), f"{alt.chapter} has no test cell for {alt.exercise!r}"
     for test_id in tests_of(cells, alt.exercise):
         error = run_until(cells, test_id, replace={alt.exercise: alt.code})
         assert error is None, f"the correct alternative {alt.name!r} fails {test_id}: {error!r}"

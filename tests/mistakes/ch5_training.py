@@ -18,22 +18,63 @@ def _grad_rows(W, b, X, labels):
 
 # --- the bug hunt's cell: the fixed parts, and a function to put wrong ones in ---------------------------
 
-_SIGMOID = 'def sigmoid(z):\n    """The logistic function 1 / (1 + exp(-z)), written so that it never overflows."""\n    return 0.5 * (1 + np.tanh(0.5 * z))\n\ndef sigmoid_grad(z):\n    """d sigmoid / dz, as a function of z."""\n    s = sigmoid(z)\n    return s * (1 - s)\n'
+_SIGMOID = '''def sigmoid(z):
+    """The logistic function 1 / (1 + exp(-z)), written so that it never overflows."""
+    return 0.5 * (1 + np.tanh(0.5 * z))
+
+def sigmoid_grad(z):
+    """d sigmoid / dz, as a function of z."""
+    s = sigmoid(z)
+    return s * (1 - s)
+'''
 
 _FIXED = {
-    'relu': 'def relu(z):\n    """max(z, 0), entry by entry."""\n    return np.maximum(z, 0)\n',
-    'relu_grad': 'def relu_grad(z):\n    """d relu / dz, entry by entry: 1 where z > 0, 0 elsewhere."""\n    return (z > 0).astype(float)\n',
-    'output_delta': 'def output_delta(grad_a, z, a, act_grad):\n    """dL/dz at the output layer: grad_a = dL/da, a = act(z), act_grad(z) = da/dz."""\n    return grad_a * act_grad(z)\n',
-    'param_grads': 'def param_grads(a_prev, delta):\n    """(dL/dW, dL/db) of a linear layer: a_prev (N, in) its input, delta = dL/dz (N, out)."""\n    return a_prev.T @ delta, delta.sum(axis=0)\n',
-    'mse_grad': 'def mse_grad(pred, target):\n    """d mean((pred - target) ** 2) / d pred, with the shape of pred."""\n    return 2 * (pred - target) / pred.size\n',
+    'relu': '''def relu(z):
+    """max(z, 0), entry by entry."""
+    return np.maximum(z, 0)
+''',
+    'relu_grad': '''def relu_grad(z):
+    """d relu / dz, entry by entry: 1 where z > 0, 0 elsewhere."""
+    return (z > 0).astype(float)
+''',
+    'output_delta': '''def output_delta(grad_a, z, a, act_grad):
+    """dL/dz at the output layer: grad_a = dL/da, a = act(z), act_grad(z) = da/dz."""
+    return grad_a * act_grad(z)
+''',
+    'param_grads': '''def param_grads(a_prev, delta):
+    """(dL/dW, dL/db) of a linear layer: a_prev (N, in) its input, delta = dL/dz (N, out)."""
+    return a_prev.T @ delta, delta.sum(axis=0)
+''',
+    'mse_grad': '''def mse_grad(pred, target):
+    """d mean((pred - target) ** 2) / d pred, with the shape of pred."""
+    return 2 * (pred - target) / pred.size
+''',
 }
 
-_BUGGY = {
-    'relu': 'def relu(z):\n    """max(z, 0), entry by entry."""\n    z[z < 0] = 0\n    return z\n',
-    'relu_grad': 'def relu_grad(z):\n    """d relu / dz, entry by entry: 1 where z > 0, 0 elsewhere."""\n    z[z < 0] = 0\n    z[z > 0] = 1\n    return z\n',
-    'output_delta': 'def output_delta(grad_a, z, a, act_grad):\n    """dL/dz at the output layer: grad_a = dL/da, a = act(z), act_grad(z) = da/dz."""\n    return grad_a * act_grad(a)\n',
-    'param_grads': 'def param_grads(a_prev, delta):\n    """(dL/dW, dL/db) of a linear layer: a_prev (N, in) its input, delta = dL/dz (N, out)."""\n    return a_prev.T @ delta, delta.mean(axis=0)\n',
-    'mse_grad': 'def mse_grad(pred, target):\n    """d mean((pred - target) ** 2) / d pred, with the shape of pred."""\n    return 2 * (pred - target)\n',
+_BUGGY = {  # as released
+    'relu': '''def relu(z):
+    """max(z, 0), entry by entry."""
+    z[z < 0] = 0
+    return z
+''',
+    'relu_grad': '''def relu_grad(z):
+    """d relu / dz, entry by entry: 1 where z > 0, 0 elsewhere."""
+    z[z < 0] = 0
+    z[z > 0] = 1
+    return z
+''',
+    'output_delta': '''def output_delta(grad_a, z, a, act_grad):
+    """dL/dz at the output layer: grad_a = dL/da, a = act(z), act_grad(z) = da/dz."""
+    return grad_a * act_grad(a)
+''',
+    'param_grads': '''def param_grads(a_prev, delta):
+    """(dL/dW, dL/db) of a linear layer: a_prev (N, in) its input, delta = dL/dz (N, out)."""
+    return a_prev.T @ delta, delta.mean(axis=0)
+''',
+    'mse_grad': '''def mse_grad(pred, target):
+    """d mean((pred - target) ** 2) / d pred, with the shape of pred."""
+    return 2 * (pred - target)
+''',
 }
 
 _CLASS = '''
@@ -574,10 +615,12 @@ def gradient_check(net, x, y):
     # --- test 2: the output's delta -------------------------------------------------------------------
     _bug(2, "derivative at the output a, as released", "varies from entry to entry", "point of evaluation",
          output_delta=_BUGGY["output_delta"]),
-    _bug(2, "a(1 - a) with act_grad ignored", "never called `act_grad`", "hard-coded", output_delta='''def output_delta(grad_a, z, a, act_grad):
+    _bug(2, "a(1 - a) with act_grad ignored", "never called `act_grad`", "hard-coded",
+         output_delta='''def output_delta(grad_a, z, a, act_grad):
     return grad_a * a * (1 - a)
 '''),
-    _bug(2, "the derivative alone", "b2 fails", "missing term", output_delta='''def output_delta(grad_a, z, a, act_grad):
+    _bug(2, "the derivative alone", "b2 fails", "missing term",
+         output_delta='''def output_delta(grad_a, z, a, act_grad):
     return act_grad(z)
 '''),
     _bug(2, "grad_a multiplied in place", "output changed during the backward pass", "in-place",
@@ -585,13 +628,16 @@ def gradient_check(net, x, y):
     grad_a *= act_grad(z)
     return grad_a
 '''),
-    _bug(2, "divided by the derivative", "W2 fails", "other", output_delta='''def output_delta(grad_a, z, a, act_grad):
+    _bug(2, "divided by the derivative", "W2 fails", "other",
+         output_delta='''def output_delta(grad_a, z, a, act_grad):
     return grad_a / act_grad(z)
 '''),
-    _bug(2, "added instead of multiplied", "W1 fails", "other", output_delta='''def output_delta(grad_a, z, a, act_grad):
+    _bug(2, "added instead of multiplied", "W1 fails", "other",
+         output_delta='''def output_delta(grad_a, z, a, act_grad):
     return grad_a + act_grad(z)
 '''),
-    _bug(2, "the output a where grad_a belongs", "b1 fails", "wrong variable", output_delta='''def output_delta(grad_a, z, a, act_grad):
+    _bug(2, "the output a where grad_a belongs", "b1 fails", "wrong variable",
+         output_delta='''def output_delta(grad_a, z, a, act_grad):
     return a * act_grad(z)
 '''),
     # --- test 3: the parameter gradients ------------------------------------------------------------
@@ -600,20 +646,25 @@ def gradient_check(net, x, y):
     n = len(a_prev)
     return a_prev.T @ delta / n, delta.sum(axis=0) / n
 '''),
-    _bug(3, "a mean for the weights, a sum for the biases", "W2 is 1/5 of", "factor", param_grads='''def param_grads(a_prev, delta):
+    _bug(3, "a mean for the weights, a sum for the biases", "W2 is 1/5 of", "factor",
+         param_grads='''def param_grads(a_prev, delta):
     return a_prev.T @ delta / len(a_prev), delta.sum(axis=0)
 '''),
-    _bug(3, "db divided by the layer's width", "b2 is 1/3 of", "factor", param_grads='''def param_grads(a_prev, delta):
+    _bug(3, "db divided by the layer's width", "b2 is 1/3 of", "factor",
+         param_grads='''def param_grads(a_prev, delta):
     return a_prev.T @ delta, delta.sum(axis=0) / delta.shape[1]
 '''),
-    _bug(3, "dW divided by the number of inputs", "W1 is 1/4 of", "factor", param_grads='''def param_grads(a_prev, delta):
+    _bug(3, "dW divided by the number of inputs", "W1 is 1/4 of", "factor",
+         param_grads='''def param_grads(a_prev, delta):
     return a_prev.T @ delta / a_prev.shape[1], delta.sum(axis=0)
 '''),
-    _bug(3, "delta averaged in place", "W1 is 1/5 of", "in-place", param_grads='''def param_grads(a_prev, delta):
+    _bug(3, "delta averaged in place", "W1 is 1/5 of", "in-place",
+         param_grads='''def param_grads(a_prev, delta):
     delta /= len(delta)
     return a_prev.T @ delta, delta.sum(axis=0)
 '''),
-    _bug(3, "db from the first example only", "b1 fails", "other", param_grads='''def param_grads(a_prev, delta):
+    _bug(3, "db from the first example only", "b1 fails", "other",
+         param_grads='''def param_grads(a_prev, delta):
     return a_prev.T @ delta, delta[0]
 '''),
     # --- test 4: the loss's gradient ----------------------------------------------------------------
@@ -621,7 +672,8 @@ def gradient_check(net, x, y):
     _bug(4, "divided by N instead of M", "is 3 times", "factor", mse_grad='''def mse_grad(pred, target):
     return 2 * (pred - target) / len(pred)
 '''),
-    _bug(4, "divided by the width instead of M", "is 5 times", "factor", mse_grad='''def mse_grad(pred, target):
+    _bug(4, "divided by the width instead of M", "is 5 times", "factor",
+         mse_grad='''def mse_grad(pred, target):
     return 2 * (pred - target) / pred.shape[-1]
 '''),
     _bug(4, "the 2 dropped", "is 1/2 of", "factor", mse_grad='''def mse_grad(pred, target):
@@ -633,7 +685,8 @@ def gradient_check(net, x, y):
     _bug(4, "divided by M twice", "is 1/15 of", "factor", mse_grad='''def mse_grad(pred, target):
     return 2 * (pred - target) / pred.size / pred.size
 '''),
-    _bug(4, "the output overwritten", "output changed during the backward pass", "in-place", mse_grad='''def mse_grad(pred, target):
+    _bug(4, "the output overwritten", "output changed during the backward pass", "in-place",
+         mse_grad='''def mse_grad(pred, target):
     pred -= target
     return 2 * pred / pred.size
 '''),
