@@ -107,7 +107,7 @@ def program(submission, source):
                          "cells, so your answer as it stands at the end of the notebook was graded"
                          for test_id, used in tests_seen if used & bound)
             entry = {"label": gid, "source": text}
-            untouched = _is_stub(text) or text.strip() == (given.get(gid) or "").strip()
+            untouched = _is_stub(text) or (gid in given and text.strip() == given[gid].strip())
             (stubs if untouched or cell.get("metadata", {}).get("course_restored") else rest).append(entry)
         elif meta.get("locked") and setup is None:
             setup = {"label": str(meta.get("grade_id", "setup")),

@@ -137,9 +137,9 @@ def prepare_release_notebook(nb, url=None):
       run is unaffected (nbgrader runs every cell and records errors anyway).
     * An answer cell whose instructor version carries ``metadata["course"]["student_source"]``
       (code the student repairs rather than writes) gets that code in place of nbgrader's
-      stub; the field is removed, so the release holds the instructor's code nowhere, and so
-      is the tag ``skip-execution``: the code runs, in the book and in "Run All", like a
-      demonstration.
+      stub. The field is dropped, so that the release holds the instructor's code nowhere,
+      and so is the tag ``skip-execution``: the code runs, in the book and in "Run All",
+      like a demonstration.
     * The first code cell's ``BOOK_URL = os.environ.get("BACKPROP_BOOK_URL", "...")``
       gets the book's address (``url``, by default ``html.baseurl`` of
       ``_config.yml``), from which that cell installs the course's wheel.
