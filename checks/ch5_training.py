@@ -350,8 +350,9 @@ def judge_gradient_check(fn, sizes, seed, n=5, wrong=None, factor=2.0, scale=1.0
     names = list(got)
     zero_based = [f"{k}{l}" for l in range(len(net.W)) for k in ("W", "b")]
     if sorted(map(str, names)) == sorted(zero_based):
-        core.fail(f"the keys of `gradient_check` count the layers from 0 ({', '.join(map(str, names[:2]))}, ...): "
-                  f"the text names them from 1, {', '.join(keys[:2])}, ..., as the layers of the network are numbered.")
+        core.fail(f"the keys of `gradient_check` count the layers from 0 ({', '.join(map(str, names[:2]))}, "
+                  f"...): the text names them from 1, {', '.join(keys[:2])}, ..., as the layers of the network "
+                  "are numbered.")
     if set(names) != set(keys):
         missing = [k for k in keys if k not in names]
         if missing and all(k.startswith("b") for k in missing):
@@ -389,11 +390,12 @@ def judge_gradient_check(fn, sizes, seed, n=5, wrong=None, factor=2.0, scale=1.0
                       f"give a relative error of {e:.1e}).")
         if e > LARGE and not (e / 10 <= g <= 10 * e):
             if any(np.isclose(g, a, rtol=0.01) for a in absolute[key]):
-                core.fail(f"`gradient_check` reports {g:.2g} for {key}, whose gradient is {factor:g} times what it "
-                          "should be: that is the absolute difference, which is small here only because the "
-                          f"loss is small ({scale:g} times a mean squared error). Divide by the size of the gradients.")
-            core.fail(f"`gradient_check` reports {g:.2g} for {key}, whose gradient is {factor:g} times what it should "
-                      f"be (a relative error of {e:.2g}).")
+                core.fail(f"`gradient_check` reports {g:.2g} for {key}, whose gradient is {factor:g} times what "
+                          "it should be: that is the absolute difference, which is small here only because the "
+                          f"loss is small ({scale:g} times a mean squared error). Divide by the size of the "
+                          "gradients.")
+            core.fail(f"`gradient_check` reports {g:.2g} for {key}, whose gradient is {factor:g} times what it "
+                      f"should be (a relative error of {e:.2g}).")
     return errors
 
 
@@ -522,12 +524,20 @@ def _ratio(g, num):
     c = float(np.median(r))
     if not np.all(np.abs(r - c) <= 1e-4 * abs(c)) or not core.close(g, c * num, 1e-4, 1e-9):
         return None
+    if abs(c + 1) <= 1e-4:
+        return "is the negative of"
     for k in range(2, 1001):
         if abs(abs(c) - k) <= 1e-4 * k:
             return f"is {'-' if c < 0 else ''}{k} times"
         if abs(1 / abs(c) - k) <= 1e-4 * k:
             return f"is {'-' if c < 0 else ''}1/{k} of"
     return f"is {c:.4g} times"
+
+
+def _and(words):
+    """"W1", "W1 and b1", "W1, b1 and W2"."""
+    words = list(words)
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
 def _numeric(W, b, x, y, which, l):
@@ -542,20 +552,28 @@ def _numeric(W, b, x, y, which, l):
 def blog_symptoms(parts, W, b, x, y):
     """What a gradient check of the network built from ``parts`` sees, in words ("" if nothing)."""
     grads, changes = blog_backprop(parts, W, b, x, y)
-    bad = []
+    scaled, varying, other = {}, [], []  # {"is 15 times": [keys]}, [(key, error)], [sentences]
     for l, pair in enumerate(grads):
         dW, db = core.pair(f"the gradients of layer {l + 1}", pair, f"dW{l + 1}", f"db{l + 1}")
         for which, g in (("W", dW), ("b", db)):
             key, num = f"{which}{l + 1}", _numeric(W, b, x, y, which, l)
             if g.shape != num.shape:
-                bad.append(f"{key} has shape {g.shape}, its parameter {num.shape}")
+                other.append(f"{key} has shape {g.shape}, its parameter {num.shape}")
             elif not np.all(np.isfinite(g)):
-                bad.append(f"{key} holds NaN or inf")
+                other.append(f"{key} holds NaN or inf")
             elif rel_error(g, num) > TINY:
                 r = _ratio(g, num)
-                bad.append(f"{key} {r} the central differences" if r else
-                           f"{key} fails (relative error {rel_error(g, num):.1e}; its ratio to the central "
-                           "differences varies from entry to entry)")
+                if r:
+                    scaled.setdefault(r, []).append(key)
+                else:
+                    varying.append((key, rel_error(g, num)))
+    bad = other + [f"{_and(keys)} {r if len(keys) == 1 else r.replace('is ', 'are ', 1)} the central differences"
+                   for r, keys in scaled.items()]
+    if varying:
+        keys, errors = _and([k for k, _ in varying]), _and([f"{e:.1e}" for _, e in varying])
+        bad.append(f"{keys} {'fails' if len(varying) == 1 else 'fail'} (relative error"
+                   f"{'s' if len(varying) > 1 else ''} {errors}), by a ratio to the central differences "
+                   "that varies from entry to entry")
     if not bad and not changes:
         return ""
     n, k = y.shape

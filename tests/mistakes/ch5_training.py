@@ -603,13 +603,13 @@ def gradient_check(net, x, y):
     _bug(1, "np.maximum with out=z", "changed during the forward pass", "in-place", relu='''def relu(z):
     return np.maximum(z, 0, out=z)
 '''),
-    _bug(1, "relu_grad returns ReLU itself", "W1 fails", "wrong variable", relu_grad='''def relu_grad(z):
+    _bug(1, "relu_grad returns ReLU itself", "W1 and b1 fail", "wrong variable", relu_grad='''def relu_grad(z):
     return np.maximum(z, 0)
 '''),
-    _bug(1, "relu_grad as the sign of z", "W1 fails", "sign", relu_grad='''def relu_grad(z):
+    _bug(1, "relu_grad as the sign of z", "W1 and b1 fail", "sign", relu_grad='''def relu_grad(z):
     return np.sign(z)
 '''),
-    _bug(1, "relu_grad mask flipped", "b1 fails", "other", relu_grad='''def relu_grad(z):
+    _bug(1, "relu_grad mask flipped", "W1 and b1 fail", "other", relu_grad='''def relu_grad(z):
     return (z < 0).astype(float)
 '''),
     # --- test 2: the output's delta -------------------------------------------------------------------
@@ -619,7 +619,7 @@ def gradient_check(net, x, y):
          output_delta='''def output_delta(grad_a, z, a, act_grad):
     return grad_a * a * (1 - a)
 '''),
-    _bug(2, "the derivative alone", "b2 fails", "missing term",
+    _bug(2, "the derivative alone", "W1, b1, W2 and b2 fail", "missing term",
          output_delta='''def output_delta(grad_a, z, a, act_grad):
     return act_grad(z)
 '''),
@@ -628,25 +628,27 @@ def gradient_check(net, x, y):
     grad_a *= act_grad(z)
     return grad_a
 '''),
-    _bug(2, "divided by the derivative", "W2 fails", "other",
+    _bug(2, "divided by the derivative", "W1, b1, W2 and b2 fail", "other",
          output_delta='''def output_delta(grad_a, z, a, act_grad):
     return grad_a / act_grad(z)
 '''),
-    _bug(2, "added instead of multiplied", "W1 fails", "other",
+    _bug(2, "added instead of multiplied", "W1, b1, W2 and b2 fail", "other",
          output_delta='''def output_delta(grad_a, z, a, act_grad):
     return grad_a + act_grad(z)
 '''),
-    _bug(2, "the output a where grad_a belongs", "b1 fails", "wrong variable",
+    _bug(2, "the output a where grad_a belongs", "W1, b1, W2 and b2 fail", "wrong variable",
          output_delta='''def output_delta(grad_a, z, a, act_grad):
     return a * act_grad(z)
 '''),
     # --- test 3: the parameter gradients ------------------------------------------------------------
-    _bug(3, "a mean for the biases, as released", "b1 is 1/5 of", "factor", param_grads=_BUGGY["param_grads"]),
-    _bug(3, "both divided by N", "W1 is 1/5 of", "factor", param_grads='''def param_grads(a_prev, delta):
+    _bug(3, "a mean for the biases, as released", "b1 and b2 are 1/5 of", "factor",
+         param_grads=_BUGGY["param_grads"]),
+    _bug(3, "both divided by N", "W1, b1, W2 and b2 are 1/5 of", "factor",
+         param_grads='''def param_grads(a_prev, delta):
     n = len(a_prev)
     return a_prev.T @ delta / n, delta.sum(axis=0) / n
 '''),
-    _bug(3, "a mean for the weights, a sum for the biases", "W2 is 1/5 of", "factor",
+    _bug(3, "a mean for the weights, a sum for the biases", "W1 and W2 are 1/5 of", "factor",
          param_grads='''def param_grads(a_prev, delta):
     return a_prev.T @ delta / len(a_prev), delta.sum(axis=0)
 '''),
@@ -658,31 +660,31 @@ def gradient_check(net, x, y):
          param_grads='''def param_grads(a_prev, delta):
     return a_prev.T @ delta / a_prev.shape[1], delta.sum(axis=0)
 '''),
-    _bug(3, "delta averaged in place", "W1 is 1/5 of", "in-place",
+    _bug(3, "delta averaged in place", "W1, b1, W2 and b2 are 1/5 of", "in-place",
          param_grads='''def param_grads(a_prev, delta):
     delta /= len(delta)
     return a_prev.T @ delta, delta.sum(axis=0)
 '''),
-    _bug(3, "db from the first example only", "b1 fails", "other",
+    _bug(3, "db from the first example only", "b1 and b2 fail", "other",
          param_grads='''def param_grads(a_prev, delta):
     return a_prev.T @ delta, delta[0]
 '''),
     # --- test 4: the loss's gradient ----------------------------------------------------------------
-    _bug(4, "no 1/M, as released", "15 times", "factor", mse_grad=_BUGGY["mse_grad"]),
-    _bug(4, "divided by N instead of M", "is 3 times", "factor", mse_grad='''def mse_grad(pred, target):
+    _bug(4, "no 1/M, as released", "are 15 times", "factor", mse_grad=_BUGGY["mse_grad"]),
+    _bug(4, "divided by N instead of M", "are 3 times", "factor", mse_grad='''def mse_grad(pred, target):
     return 2 * (pred - target) / len(pred)
 '''),
-    _bug(4, "divided by the width instead of M", "is 5 times", "factor",
+    _bug(4, "divided by the width instead of M", "are 5 times", "factor",
          mse_grad='''def mse_grad(pred, target):
     return 2 * (pred - target) / pred.shape[-1]
 '''),
-    _bug(4, "the 2 dropped", "is 1/2 of", "factor", mse_grad='''def mse_grad(pred, target):
+    _bug(4, "the 2 dropped", "are 1/2 of", "factor", mse_grad='''def mse_grad(pred, target):
     return (pred - target) / pred.size
 '''),
-    _bug(4, "sign flipped", "is -1 times", "sign", mse_grad='''def mse_grad(pred, target):
+    _bug(4, "sign flipped", "are the negative of", "sign", mse_grad='''def mse_grad(pred, target):
     return 2 * (target - pred) / pred.size
 '''),
-    _bug(4, "divided by M twice", "is 1/15 of", "factor", mse_grad='''def mse_grad(pred, target):
+    _bug(4, "divided by M twice", "are 1/15 of", "factor", mse_grad='''def mse_grad(pred, target):
     return 2 * (pred - target) / pred.size / pred.size
 '''),
     _bug(4, "the output overwritten", "output changed during the backward pass", "in-place",
