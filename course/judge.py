@@ -6,8 +6,9 @@ for one student:
 1. ``program`` picks the cells to run in the sandbox: the set-up cell and the
    chapter's own demo cells that the student's code needs (in their released
    form), every answer cell and every cell the student added.  Answer cells
-   still holding the released stub run first, so an answer the student wrote
-   in another cell is the one graded.  Test cells never run there.
+   still holding the released stub (or the released code to repair, unchanged)
+   run first, so an answer the student wrote in another cell is the one graded.
+   Test cells never run there.
 2. The sandbox runs those cells; then each test cell of the instructor's
    notebook (with its hidden part) runs in this process, where the names it
    uses from the notebook are ``Answer`` proxies: the checks and the expected
@@ -26,6 +27,7 @@ from checks.guard import USES_REFERENCE
 from checks.runner import python_source
 
 from .sandbox import Limits, RemoteError, Sandbox, SandboxStopped, Session
+from .student import student_source
 
 
 @dataclass
@@ -86,6 +88,8 @@ def names(source):
 def program(submission, source):
     """The cells to run in the sandbox, as [{"label", "source"}], and notes on what was decided."""
     released = {c.get("id"): c for c in source.get("cells", []) if c.get("cell_type") == "code"}
+    given = {str(nbgrader_meta(c).get("grade_id")): student_source(c) for c in source.get("cells", [])
+             if is_answer(c) and student_source(c) is not None}  # code released to be repaired
     stubs, rest, demos, notes = [], [], [], []
     setup = None
     tests_seen = []  # (grade id, names it reads) of the test cells met so far
@@ -104,7 +108,8 @@ def program(submission, source):
                          "cells, so your answer as it stands at the end of the notebook was graded"
                          for test_id, used in tests_seen if used & bound)
             entry = {"label": gid, "source": text}
-            (stubs if _is_stub(text) or cell.get("metadata", {}).get("course_restored") else rest).append(entry)
+            untouched = _is_stub(text) or (gid in given and text.strip() == given[gid].strip())
+            (stubs if untouched or cell.get("metadata", {}).get("course_restored") else rest).append(entry)
         elif meta.get("locked") and setup is None:
             setup = {"label": str(meta.get("grade_id", "setup")),
                      "source": source_of(_released_setup(source) or cell)}

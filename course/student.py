@@ -36,6 +36,10 @@ ROOT = Path(__file__).resolve().parent.parent
 #: The tag that lets JupyterLab's and nbclient's "Run All" go on past a cell that raises.
 RAISES = "raises-exception"
 
+#: Where an instructor's answer cell keeps the code the student receives instead of the stub
+#: (``metadata["course"]["student_source"]``): code to repair, such as the bug hunt of chapter 5.
+STUDENT_SOURCE = "student_source"
+
 #: The set-up line of every chapter's first code cell whose default this module stamps.
 _BOOK_URL_LINE = re.compile(r'(BOOK_URL\s*=\s*os\.environ\.get\(\s*"BACKPROP_BOOK_URL"\s*,\s*)"[^"\n]*"')
 
@@ -131,6 +135,11 @@ def prepare_release_notebook(nb, url=None):
       or nbclient then goes on past an unsolved exercise, whose cells show their
       error, and the demonstrations after it run on the reference. The graded
       run is unaffected (nbgrader runs every cell and records errors anyway).
+    * An answer cell whose instructor version carries ``metadata["course"]["student_source"]``
+      (code the student repairs rather than writes) gets that code in place of nbgrader's
+      stub. The field is dropped, so that the release holds the instructor's code nowhere,
+      and so is the tag ``skip-execution``: the code runs, in the book and in "Run All",
+      like a demonstration.
     * The first code cell's ``BOOK_URL = os.environ.get("BACKPROP_BOOK_URL", "...")``
       gets the book's address (``url``, by default ``html.baseurl`` of
       ``_config.yml``), from which that cell installs the course's wheel.
@@ -142,6 +151,7 @@ def prepare_release_notebook(nb, url=None):
     url = (url or book_url()).rstrip("/")
     cells = nb["cells"]
     for cell in cells:
+        _give_student_source(cell)
         grading = cell.get("metadata", {}).get("nbgrader", {})
         if cell["cell_type"] == "code" and (grading.get("solution") or grading.get("grade")):
             tags = cell["metadata"].setdefault("tags", [])
@@ -161,6 +171,28 @@ def prepare_release_notebook(nb, url=None):
         first["source"] = stamped
         _refresh_checksum(first)
     return nb
+
+
+def student_source(cell):
+    """The code a student receives in this instructor's answer cell instead of the stub, or None."""
+    extra = cell.get("metadata", {}).get("course")
+    if cell.get("cell_type") != "code" or not isinstance(extra, dict) or STUDENT_SOURCE not in extra:
+        return None
+    return _text(extra[STUDENT_SOURCE])
+
+
+def _give_student_source(cell):
+    text = student_source(cell)
+    if text is None:
+        return
+    meta = cell["metadata"]
+    del meta["course"][STUDENT_SOURCE]
+    if not meta["course"]:
+        del meta["course"]
+    if "skip-execution" in meta.get("tags", []):
+        meta["tags"].remove("skip-execution")
+    cell["source"] = text
+    _refresh_checksum(cell)
 
 
 def _text(source):

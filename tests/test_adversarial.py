@@ -117,3 +117,57 @@ def test_switching_off_the_guard_does_not_reach_the_reference_vjps():
     full = judge(source, source, chapter, allowed=_allowed_modules(chapter),
                  limits=Limits(call_seconds=10, notebook_seconds=60))
     assert all(v.passed for v in full.verdicts), [(v.grade_id, v.evalue) for v in full.verdicts if not v.passed]
+
+
+def _blog_fixes():
+    """The five fixed functions of chapter 5's bug hunt, without the class (a student's own cell)."""
+    source = json.loads((ROOT / "solutions" / "ch5_training" / "ch5_training.ipynb").read_text())
+    [cell] = [c for c in source["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") == "blog_net"]
+    text = "".join(cell["source"])
+    return text[text.index("def relu(z)"):text.index("class BlogNet")]
+
+
+@pytest.mark.parametrize("how", ["cell above, release untouched", "release cell deleted"])
+def test_bug_hunt_fixes_in_a_cell_of_ones_own_are_graded(how, tmp_path):
+    # The released bug-hunt cell holds the blog's code, not a stub. Left as released (or deleted
+    # and restored from the release), it runs first, like a stub: fixes the student wrote in a
+    # cell of their own, wherever it stands, are the ones graded.
+    from course.pipeline import _allowed_modules
+    from course.submissions import inspect_and_repair
+
+    chapter = "ch5_training"
+    source = json.loads((ROOT / "solutions" / chapter / f"{chapter}.ipynb").read_text())
+    release_path = ROOT / "chapters" / chapter / f"{chapter}.ipynb"
+    nb = json.loads(release_path.read_text())
+    at = next(i for i, c in enumerate(nb["cells"])
+              if c["metadata"].get("nbgrader", {}).get("grade_id") == "blog_net")
+    own = {"cell_type": "code", "id": "myfixes1", "metadata": {}, "outputs": [], "execution_count": None,
+           "source": _blog_fixes()}
+    nb["cells"].insert(at, own)
+    if how == "release cell deleted":
+        del nb["cells"][at + 1]
+        path = tmp_path / f"{chapter}.ipynb"
+        path.write_text(json.dumps(nb))
+        found = inspect_and_repair(path, release_path)
+        assert any("`blog_net` had been deleted" in n for n in found.notes)
+        nb = json.loads(path.read_text())
+    result = judge(nb, source, chapter, allowed=_allowed_modules(chapter),
+                   limits=Limits(call_seconds=30, notebook_seconds=120))
+    verdicts = {v.grade_id: v for v in result.verdicts}
+    for k in range(1, 5):
+        assert verdicts[f"test_blog_net_{k}"].passed, verdicts[f"test_blog_net_{k}"].evalue
+    assert not verdicts["test_gradient_check"].passed  # still the stub
+    assert any("ran before your other cells" in n for n in result.notes), result.notes
+
+
+def test_the_bug_hunt_released_as_is_scores_nothing_and_the_solution_everything():
+    from course.pipeline import _allowed_modules
+
+    chapter = "ch5_training"
+    source = json.loads((ROOT / "solutions" / chapter / f"{chapter}.ipynb").read_text())
+    release = json.loads((ROOT / "chapters" / chapter / f"{chapter}.ipynb").read_text())
+    limits = Limits(call_seconds=30, notebook_seconds=120)
+    blank = judge(release, source, chapter, allowed=_allowed_modules(chapter), limits=limits)
+    assert [v.grade_id for v in blank.verdicts if v.passed] == []
+    full = judge(source, source, chapter, allowed=_allowed_modules(chapter), limits=limits)
+    assert all(v.passed for v in full.verdicts), [(v.grade_id, v.evalue) for v in full.verdicts if not v.passed]

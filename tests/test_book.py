@@ -56,5 +56,5 @@ def test_exercise_and_test_cells_are_marked_apart_from_demonstrations(html, chap
     text = _page(html, f"chapters/{chapter}/{chapter}")
     answers = len(re.findall(r'class="cell [^"]*exercise-answer', text))
     tests = len(re.findall(r'class="cell [^"]*exercise-test', text))
-    assert answers >= 4 and tests == answers, (answers, tests)
+    assert answers >= 4 and tests >= answers, (answers, tests)  # an answer cell may have several tests
     assert "course.css" in text

@@ -6,6 +6,8 @@ the same run with the answer cell replaced fails that test cell with a
 ``GradingError`` whose message contains the words the mistake lists.
 """
 
+import re
+
 import pytest
 
 from checks.core import GradingError
@@ -48,7 +50,7 @@ def test_mistake_fails_with_its_explanation(chapter, mistake):
     cells = load_cells(solution_path(chapter))
     ids = [grade_id(c) for c in cells]
     assert mistake.exercise in ids, f"{chapter} has no answer cell {mistake.exercise!r}"
-    error = run_until(cells, f"test_{mistake.exercise}", replace={mistake.exercise: mistake.code})
+    error = run_until(cells, mistake.test_id, replace={mistake.exercise: mistake.code})
     assert isinstance(error, GradingError), (
         f"mistake {mistake.name!r} was not caught as a GradingError: {error!r}"
     )
@@ -65,10 +67,20 @@ def test_mistake_fails_with_its_explanation(chapter, mistake):
     )
 
 
+def tests_of(cells, answer):
+    """The grade ids of the test cells that grade the answer cell ``answer``: ``test_<answer>``, or
+    ``test_<answer>_1``, ``test_<answer>_2``, ... when one answer cell has several tests."""
+    ids = [grade_id(c) for c in cells if c.get("metadata", {}).get("nbgrader", {}).get("grade")]
+    return [t for t in ids if t == f"test_{answer}" or re.fullmatch(rf"test_{re.escape(answer)}_\d+", t)]
+
+
 @pytest.mark.parametrize("alt", ALTERNATIVES, ids=[f"{a.chapter}:{a.exercise}:{a.name}" for a in ALTERNATIVES])
 def test_a_correct_alternative_keeps_full_marks(alt):
-    error = run_until(load_cells(solution_path(alt.chapter)), f"test_{alt.exercise}", replace={alt.exercise: alt.code})
-    assert error is None, f"the correct alternative {alt.name!r} fails: {error!r}"
+    cells = load_cells(solution_path(alt.chapter))
+    assert tests_of(cells, alt.exercise), f"{alt.chapter} has no test cell for {alt.exercise!r}"
+    for test_id in tests_of(cells, alt.exercise):
+        error = run_until(cells, test_id, replace={alt.exercise: alt.code})
+        assert error is None, f"the correct alternative {alt.name!r} fails {test_id}: {error!r}"
 
 
 def test_every_chapter_lists_mistakes_for_every_exercise():
@@ -102,6 +114,14 @@ def test_at_least_six_mistakes_per_exercise_and_few_generic_ones():
             generic += m.generic
             total += 1
             assert not m.kind or m.kind in KINDS, f"{m.name!r}: unknown kind {m.kind!r}"
+    for chapter in CHAPTERS:  # an answer cell graded by several test cells: six for each of them
+        if not solution_path(chapter).exists():
+            continue
+        cells = load_cells(solution_path(chapter))
+        for exercise in _answer_ids(chapter):
+            shared = [t for t in tests_of(cells, exercise) if t != f"test_{exercise}"]
+            for t in shared:
+                counts[f"{chapter}:{t}"] = sum(m.test_id == t for m in mistakes_for(chapter))
     few = {k: v for k, v in counts.items() if v < 6}
     assert not few, f"exercises with fewer than six listed mistakes: {few}"
     assert generic * 10 <= total, f"{generic} of {total} mistakes fall back to a generic message"

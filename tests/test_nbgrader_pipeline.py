@@ -118,8 +118,8 @@ def graded(tmp_path_factory):
         for k, m in enumerate(_first_mistake_per_exercise(chapter) if chapter in MISTAKE_CHAPTERS else []):
             student = f"mistake{k}"
             _write(inbox, student, chapter, _with_answers(solution, {m.exercise: m.code}))
-            expected[(student, chapter)] = {"score": total - points[f"test_{m.exercise}"],
-                                            "lost": f"test_{m.exercise}", "says": m.says}
+            expected[(student, chapter)] = {"score": total - points[m.test_id],
+                                            "lost": m.test_id, "says": m.says}
     solution = _load(ROOT / "solutions" / BAD_CHAPTER / f"{BAD_CHAPTER}.ipynb")
     bad = _bad_submissions(solution)
     for student, nb in bad.items():

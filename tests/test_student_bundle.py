@@ -189,6 +189,40 @@ def test_prepare_release_notebook_tags_exercises_and_stamps_the_address():
         student.prepare_release_notebook({"cells": [_cell("import numpy as np")]}, "https://book.example")
 
 
+def test_an_answer_cell_with_code_to_repair_is_released_with_that_code_only():
+    first = _cell(['import os\n', 'BOOK_URL = os.environ.get("BACKPROP_BOOK_URL", "https://old.example")\n'])
+    repair = _cell("# YOUR CODE HERE\nraise NotImplementedError()", grade_id="net", solution=True)
+    repair["metadata"]["tags"] = ["skip-execution"]
+    repair["metadata"]["course"] = {"student_source": ["def f(z):\n", "    z[z < 0] = 0\n", "    return z"]}
+    nb = {"cells": [first, repair]}
+    student.prepare_release_notebook(nb, "https://book.example")
+    assert repair["source"] == "def f(z):\n    z[z < 0] = 0\n    return z"
+    assert "course" not in repair["metadata"], "the release must not carry the field"
+    assert repair["metadata"]["tags"] == ["raises-exception"], "code to repair runs in the book, like a demo"
+    again = json.loads(json.dumps(nb))
+    assert student.prepare_release_notebook(again, "https://book.example") == nb, "not idempotent"
+
+
+def test_the_bug_hunt_is_released_with_the_bugs_and_without_the_fixes():
+    """Chapter 5's `blog_net` cell: the released notebook holds the blog's code in the editable
+    cell, and the instructor's fixed code nowhere (metadata included)."""
+    chapter = "ch5_training"
+    solution = json.loads((ROOT / "solutions" / chapter / f"{chapter}.ipynb").read_text())
+    release_text = (ROOT / "chapters" / chapter / f"{chapter}.ipynb").read_text()
+    release = json.loads(release_text)
+    [source] = [c for c in solution["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") == "blog_net"]
+    [released] = [c for c in release["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") == "blog_net"]
+    assert "".join(released["source"]) == student.student_source(source)
+    assert not released["metadata"]["nbgrader"]["locked"] and "course" not in released["metadata"]
+    fixed = "".join(source["source"])
+    fixed = fixed[fixed.index("### BEGIN SOLUTION") + 19:fixed.index("### END SOLUTION")]
+    given = student.student_source(source)
+    lines = {ln.strip() for ln in fixed.splitlines() if ln.strip()} - {ln.strip() for ln in given.splitlines()}
+    assert len(lines) >= 4, "the fixed code should differ from the released code in each fixed function"
+    for line in lines:
+        assert json.dumps(line)[1:-1] not in release_text, f"the release holds the fix {line!r}"
+
+
 def test_pages_name_this_version_of_the_wheel():
     """The book's pages link to the wheel the build serves, not to an older version's."""
     for page in ("pages/how_to_use.md", "pages/for_instructors.md", "README.md"):

@@ -1,20 +1,19 @@
 """Hidden checks for chapter 5, batches and training (instructor only).
 
 Random shapes and seeds, a batch of one, logits in the thousands, central
-finite differences of the losses, epochs drawn twice from one generator, and
-the diabetes data compared row by row.  The diagnoses are the visible
-module's ``judge_*`` functions.
+finite differences of the losses, epochs drawn twice from one generator,
+networks of two and three layers for the gradient checker, and each part of
+the bug hunt's network judged on its own, where the feedback names the bug.
+The diagnoses are the visible module's ``judge_*`` functions.
 """
 
 import numpy as np
 
 from checks import ch5_training as visible
 from checks import core
-from mlp.data import load_diabetes
 from mlp.gradcheck import numerical_gradient
 from mlp.losses import log_softmax
 
-_N = "N (the batch size)"
 _FD_HINT = "it disagrees with central finite differences of {}."
 
 
@@ -53,27 +52,6 @@ def per_example_grads(fn):
                 "finite differences")
 
 
-def batch_grad(fn):
-    """Hidden check of ``batch_grad``: other shapes, a batch of one, large logits, finite differences."""
-    for case in _classifier_cases():
-        visible.judge_batch_grad(fn, *case)
-    rng = np.random.default_rng(21)
-    W, b, X = rng.normal(0, 1, (3, 2)), rng.normal(0, 1, 2), rng.normal(0, 1, (4, 3))
-    labels = np.array([0, 1, 1, 0])
-
-    def mean_loss(V, v):
-        return float(np.mean([_example_loss(V, v, x, t) for x, t in zip(X, labels)]))
-
-    dW, db = visible.judge_batch_grad(fn, W, b, X, labels)
-    hint = _FD_HINT.format("the mean loss")
-    core.check_close("dW", dW, numerical_gradient(lambda V: mean_loss(V, b), W), rtol=1e-5, atol=1e-7,
-                     factors={_N: len(X)}, hint=hint)
-    core.check_close("db", db, numerical_gradient(lambda v: mean_loss(W, v), b), rtol=1e-5, atol=1e-7,
-                     factors={_N: len(X)}, hint=hint)
-    core.passed("batch_grad", "the hidden tests: five batches, a batch of one, logits in the thousands, "
-                "finite differences")
-
-
 def minibatches(fn):
     """Hidden check of ``minibatches``: batch sizes 1 and > N, one example, 2-D targets, a fresh and
     repeatable order."""
@@ -98,13 +76,37 @@ def minibatches(fn):
                 "epoch, repeatable from a seed")
 
 
-def relu(fn):
-    """Hidden check of ``relu``: other shapes, all zeros, all negative, tiny and huge values."""
+def gradient_check(fn):
+    """Hidden check of ``gradient_check``: three layers, one wrong gradient in each place it can hide,
+    a batch of one, a tiny loss and a huge one."""
+    visible.judge_gradient_check(fn, (2, 3, 3, 2), seed=21)
+    for seed, (wrong, factor) in enumerate((("W3", -1.0), ("W1", 1.5), ("b2", 0.5), ("b3", 3.0)), start=22):
+        visible.judge_gradient_check(fn, (2, 3, 3, 2), seed=seed, wrong=wrong, factor=factor)
+    visible.judge_gradient_check(fn, (4, 3), seed=31, n=1, wrong="W1", factor=2.0)
+    visible.judge_gradient_check(fn, (3, 5, 2), seed=32, wrong="W2", factor=2.0, scale=1e-6)
+    visible.judge_gradient_check(fn, (3, 5, 2), seed=33, scale=1e8)
+    core.passed("gradient_check", "the hidden tests: networks of one to three layers, a wrong gradient in W1, "
+                "b2, W3 or b3, a batch of one, losses from 1e-6 to 1e8, parameters restored bit for bit")
+
+
+# --- the bug hunt: each part alone, then the network on other shapes -----------------------------------------
+
+def _network(names, functions):
+    visible.judge_blog_net(names, functions, (3, 5, 4, 2), 7, seed=61)
+    visible.judge_blog_net(names, functions, (2, 3, 4), 1, seed=62)
+
+
+def blog_net_1(relu, relu_grad, output_delta, param_grads, mse_grad):
+    """Hidden check of the ReLU and its derivative: in place or not, and their values."""
     rng = np.random.default_rng(13)
     for z in (rng.normal(0, 1, (5, 7)), rng.normal(0, 1, (9,)), rng.normal(0, 1, (2, 3, 4)),
               np.zeros((2, 2)), -np.abs(rng.normal(0, 1, (1, 4))), np.array([[1e-300, -1e-300, 1e300]])):
-        visible.judge_relu(fn, z)
-    core.passed("relu", "the hidden tests: six arrays of other shapes and extreme values, z left as it was")
+        visible.judge_relu(relu, z)
+    for z in (rng.normal(0, 1, (4, 6)), rng.normal(0, 1, (7,)), -np.abs(rng.normal(0, 1, (2, 3))) - 0.1):
+        visible.judge_relu_grad(relu_grad, z)
+    _network(("relu", "relu_grad"), (relu, relu_grad, output_delta, param_grads, mse_grad))
+    core.passed("blog_net_1", "the hidden tests: ReLU and its derivative leave z as it was and compute the "
+                "right values; two more networks pass their gradient check")
 
 
 def _tanh_grad(z):
@@ -115,7 +117,7 @@ def _softplus(z):
     return np.logaddexp(0.0, z)
 
 
-def output_delta(fn):
+def blog_net_2(relu, relu_grad, output_delta, param_grads, mse_grad):
     """Hidden check of ``output_delta``: sigmoid, tanh and softplus, a batch of one, one output."""
     rng = np.random.default_rng(31)
     activations = ((visible.sigmoid, visible.sigmoid_derivative), (np.tanh, _tanh_grad),
@@ -123,38 +125,27 @@ def output_delta(fn):
     for act, act_grad in activations:
         for shape in ((4, 3), (1, 5), (6, 1)):
             z, grad_a = rng.normal(0, 2, shape), rng.normal(0, 1, shape)
-            visible.judge_output_delta(fn, act, act_grad, z, grad_a)
-    core.passed("output_delta", "the hidden tests: sigmoid, tanh and softplus, three shapes each")
+            visible.judge_output_delta(output_delta, act, act_grad, z, grad_a)
+    _network(("output_delta",), (relu, relu_grad, output_delta, param_grads, mse_grad))
+    core.passed("blog_net_2", "the hidden tests: `output_delta` with sigmoid, tanh and softplus, three shapes "
+                "each; two more networks pass their gradient check")
 
 
-def param_grads(fn):
+def blog_net_3(relu, relu_grad, output_delta, param_grads, mse_grad):
     """Hidden check of ``param_grads``: other shapes and a batch of one."""
     rng = np.random.default_rng(41)
     for n, i, o in ((6, 5, 3), (1, 2, 4), (9, 1, 1), (3, 7, 5)):
-        visible.judge_param_grads(fn, rng.normal(0, 1, (n, i)), rng.normal(0, 1, (n, o)))
-    core.passed("param_grads", "the hidden tests: four shapes, a batch of one")
+        visible.judge_param_grads(param_grads, rng.normal(0, 1, (n, i)), rng.normal(0, 1, (n, o)))
+    _network(("param_grads",), (relu, relu_grad, output_delta, param_grads, mse_grad))
+    core.passed("blog_net_3", "the hidden tests: `param_grads` on four shapes and a batch of one; two more "
+                "networks pass their gradient check")
 
 
-def mse_grad(fn):
+def blog_net_4(relu, relu_grad, output_delta, param_grads, mse_grad):
     """Hidden check of ``mse_grad``: several outputs per example, 1-D arrays, a single entry."""
     rng = np.random.default_rng(51)
     for shape in ((7, 1), (5, 3), (6,), (1, 1), (2, 4)):
-        visible.judge_mse_grad(fn, rng.normal(0, 1, shape), rng.normal(0, 1, shape))
-    core.passed("mse_grad", "the hidden tests: five shapes, a single entry")
-
-
-def _affine(a, b):
-    """Whether ``a`` is ``b`` up to scale and shift (scaled or raw features both count)."""
-    a, b = a - a.mean(), b - b.mean()
-    return np.linalg.norm(a) > 0 and abs(np.dot(a, b)) >= 0.9999 * np.linalg.norm(a) * np.linalg.norm(b)
-
-
-def load_regression_data(fn):
-    """Hidden check of ``load_regression_data``: the diabetes data itself, in its row order."""
-    X_ref, y_ref = load_diabetes()
-    X, y = visible.judge_load_regression_data(fn)
-    if not all(_affine(X[:, j], X_ref[:, j]) for j in range(X_ref.shape[1])) or not _affine(np.ravel(y), y_ref):
-        core.fail("`X` and `y` have the right shapes but are not the diabetes data in its original row "
-                  "order: return the features and targets as the loader gives them.")
-    core.passed("load_regression_data",
-                "the hidden tests: the diabetes data, feature by feature, in its row order")
+        visible.judge_mse_grad(mse_grad, rng.normal(0, 1, shape), rng.normal(0, 1, shape))
+    _network(("mse_grad",), (relu, relu_grad, output_delta, param_grads, mse_grad))
+    core.passed("blog_net_4", "the hidden tests: `mse_grad` on five shapes, a single entry; two more networks "
+                "pass their gradient check")

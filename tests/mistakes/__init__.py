@@ -15,6 +15,11 @@ class Mistake:
     code: str  # the wrong answer: the whole new source of the answer cell
     kind: str = ""  # what sort of slip: one of KINDS (the default is guessed from the name)
     generic: bool = False  # True when no specific diagnosis is expected (a generic message)
+    test: str = ""  # grade_id of the test cell it must fail, when not test_<exercise>
+
+    @property
+    def test_id(self):
+        return self.test or f"test_{self.exercise}"
 
 
 # The sorts of mistake the list should spread over (issue 14).

@@ -11,6 +11,21 @@ class Alternative:
     code: str
 
 
+def _blog_alternative():
+    """The bug hunt's cell with other correct fixes than the solution's."""
+    from mistakes.ch5_training import _blog
+
+    return _blog(relu='''def relu(z):
+    return z * (z > 0)
+''', relu_grad='''def relu_grad(z):
+    return z > 0
+''', output_delta='''def output_delta(grad_a, z, a, act_grad):
+    return act_grad(z.copy()) * grad_a
+''', mse_grad='''def mse_grad(pred, target):
+    return 2 * (pred - target) / np.prod(pred.shape)
+''')
+
+
 ALTERNATIVES = [
     Alternative('ch7_input_optimisation', 'adversarial', 'PGD, 10 steps of eps/4', '''
 def adversarial(model, x, label, eps):
@@ -45,9 +60,32 @@ def merge_backward(grad_out, widths):
         out.append(grad_out[:, np.arange(s, s + w)]); s += w
     return out
 '''),
-    Alternative('ch5_training', 'output_delta', 'act_grad on a copy of z', '''
-def output_delta(grad_a, z, a, act_grad):
-    return act_grad(z.copy()) * grad_a
+    Alternative('ch5_training', 'blog_net', 'other correct fixes: a mask by multiplication, a boolean derivative, '
+                'act_grad on a copy of z, the mean written out', _blog_alternative()),
+    Alternative('ch5_training', 'per_example_grads', 'a loop over the examples with np.outer', '''
+def per_example_grads(W, b, X, labels):
+    loss = mlp.SoftmaxCrossEntropy()
+    loss.forward(X @ W + b, labels)
+    G = len(X) * loss.backward()
+    return np.array([np.outer(x, g) for x, g in zip(X, G)]), G.copy()
+'''),
+    Alternative('ch5_training', 'gradient_check', 'its own central differences, each entry saved and written back', '''
+def gradient_check(net, x, y, h=1e-6):
+    net.forward(x)
+    errors = {}
+    for l, (dW, db) in enumerate(net.backward(y), start=1):
+        for name, p, g in ((f"W{l}", net.W[l - 1], dW), (f"b{l}", net.b[l - 1], db)):
+            num = np.zeros(p.shape)
+            for i in np.ndindex(p.shape):
+                old = p[i]
+                p[i] = old + h
+                up = net.loss(x, y)
+                p[i] = old - h
+                down = net.loss(x, y)
+                p[i] = old
+                num[i] = (up - down) / (2 * h)
+            errors[name] = float(np.linalg.norm(g - num) / max(np.linalg.norm(g) + np.linalg.norm(num), 1e-300))
+    return errors
 '''),
     Alternative('ch7_input_optimisation', 'input_grad', 'numpy softmax instead of the reference loss', '''
 def input_grad(model, x, label):
@@ -79,11 +117,6 @@ def softmax_cross_entropy(logits, labels):
     logp = logits - lse
     g = np.exp(logp); g[np.arange(n), labels] -= 1
     return float(-logp[np.arange(n), labels].mean()), g / n
-'''),
-    Alternative('ch5_training', 'load_regression_data', 'sklearn return_X_y', '''
-def load_regression_data():
-    from sklearn.datasets import load_diabetes
-    return load_diabetes(return_X_y=True)
 '''),
     Alternative('ch1_chain_rule', 'central_difference', 'x moved in place and put back, divided by eps then by 2', '''
 def central_difference(f, x, eps=1e-5):
