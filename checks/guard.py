@@ -38,8 +38,8 @@ def used_reference(qualname):
     """The error for an answer that called ``qualname`` in the reference package."""
     return UsedReference(
         f"your answer {USES_REFERENCE} (`{qualname}`). This exercise "
-        "asks you to write the computation yourself with numpy; an answer that calls "
-        "`mlp` scores no points."
+        "asks you to write that computation yourself with numpy (the chapter says which parts of "
+        "`mlp` an answer may use); an answer that calls any other part scores no points."
     )
 
 

@@ -9,6 +9,7 @@ absent.  The flags go into the gradebook, the CSV export and the feedback.
 """
 
 import ast
+import importlib.util
 
 from .judge import is_answer, is_test, nbgrader_meta, python_source, source_of
 
@@ -63,8 +64,12 @@ ATTRS = {
 }
 
 
-def cell_flags(source):
-    """Reasons this cell's code deserves review, each once, in order of appearance."""
+def cell_flags(source, allowed=()):
+    """Reasons this cell's code deserves review, each once, in order of appearance.
+
+    ``allowed``: the parts of ``mlp`` the chapter lets answers use (its ``SANDBOX_MLP``, such as
+    ``("mlp.losses", "mlp.vjps.unbroadcast")``); a use of only those is not flagged.
+    """
     try:
         tree = ast.parse(python_source(source))
     except (SyntaxError, ValueError):
@@ -75,12 +80,23 @@ def cell_flags(source):
         if reason and reason not in found:
             found.append(reason)
 
+    def reference(dotted):
+        if not _allowed_use(dotted, allowed):
+            add(MODULES["mlp"])
+
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             for alias in node.names:
-                add(MODULES.get(alias.name.split(".")[0]))
+                if alias.name.split(".")[0] == "mlp":
+                    reference(alias.name)
+                else:
+                    add(MODULES.get(alias.name.split(".")[0]))
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            add(MODULES.get(node.module.split(".")[0]))
+            if node.module.split(".")[0] == "mlp":
+                for alias in node.names:
+                    reference(f"{node.module}.{alias.name}")
+            else:
+                add(MODULES.get(node.module.split(".")[0]))
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
             add(CALLS.get(node.func.id))
         elif isinstance(node, ast.Attribute):
@@ -88,14 +104,47 @@ def cell_flags(source):
                 add("changes the loaded modules (sys.modules)")
             else:
                 add(ATTRS.get(node.attr))
-            if isinstance(node.value, ast.Name) and node.value.id == "mlp":
-                add(MODULES["mlp"])
-        elif isinstance(node, ast.Name) and node.id in ("mlp",) and isinstance(node.ctx, ast.Load):
-            add(MODULES["mlp"])
+        elif isinstance(node, ast.Name) and node.id == "mlp" and isinstance(node.ctx, ast.Load):
+            reference(_dotted_use(tree, node))
     return found
 
 
-def flags(notebook, source):
+def _dotted_use(tree, name):
+    """``mlp.losses.SoftmaxCrossEntropy`` for the ``mlp`` of that expression (the longest chain)."""
+    best = "mlp"
+    for node in ast.walk(tree):
+        chain, inner = [], node
+        while isinstance(inner, ast.Attribute):
+            chain.append(inner.attr)
+            inner = inner.value
+        if inner is name and chain and len(chain) + 1 > best.count(".") + 1:
+            best = ".".join(["mlp", *reversed(chain)])
+    return best
+
+
+def _allowed_use(dotted, allowed):
+    """Whether ``dotted`` (``mlp``, ``mlp.X``, ``mlp.module.X.attr``...) names only allowed parts."""
+    if not allowed:
+        return False
+    parts = dotted.split(".")
+    if len(parts) < 2:  # the bare package: allowed only if the chapter allows some of it
+        return True
+    import importlib
+
+    try:
+        package = importlib.import_module("mlp")
+    except ImportError:
+        return False
+    head = parts[1]
+    if importlib.util.find_spec(f"mlp.{head}") is not None:
+        module, name = f"mlp.{head}", parts[2] if len(parts) > 2 else None
+    else:  # a name the package exports: the module that defines it
+        value = getattr(package, head, None)
+        module, name = (getattr(value, "__module__", None) or "", head)
+    return module in allowed or (name is not None and f"{module}.{name}" in allowed)
+
+
+def flags(notebook, source, allowed=()):
     """["answer `sigmoid_grad` uses the reference package `mlp`", ...] for one notebook.
 
     Cells the chapter itself holds (``source``, the instructor's notebook), left
@@ -112,7 +161,7 @@ def flags(notebook, source):
             continue
         label = f"answer `{meta['grade_id']}`" if is_answer(cell) and meta.get("grade_id") else \
             f"cell `{cell.get('id', '?')}`"
-        reasons = cell_flags(source_of(cell))
+        reasons = cell_flags(source_of(cell), allowed)
         if cell.get("id") in demo_ids:  # an edited demo may use the reference as the chapter does
             reasons = [r for r in reasons if r != MODULES["mlp"]]
         out.extend(f"{label} {reason}" for reason in reasons)

@@ -104,7 +104,7 @@ def grade_task(task):
         submission = json.loads(text)
         judgement = judge(submission, task.source, task.chapter, allowed=task.allowed,
                           limits=task.limits, unsafe_no_sandbox=task.unsafe_no_sandbox)
-        result.flags = flags(submission, task.source) + reference_use(judgement)
+        result.flags = flags(submission, task.source, task.allowed) + reference_use(judgement)
         result.notes = (result.notes + judgement.notes
                         + [f"flagged for review: {f}" for f in result.flags])
         result.verdicts = [asdict(v) for v in judgement.verdicts]
