@@ -67,7 +67,7 @@ def test_mistake_fails_with_its_explanation(chapter, mistake):
     )
 
 
-def tests_of(cells, answer):
+def _tests_of(cells, answer):
     """The grade ids of the test cells that grade the answer cell ``answer``: ``test_<answer>``, or
     ``test_<answer>_1``, ``test_<answer>_2``, ... when one answer cell has several tests."""
     ids = [grade_id(c) for c in cells if c.get("metadata", {}).get("nbgrader", {}).get("grade")]
@@ -77,8 +77,8 @@ def tests_of(cells, answer):
 @pytest.mark.parametrize("alt", ALTERNATIVES, ids=[f"{a.chapter}:{a.exercise}:{a.name}" for a in ALTERNATIVES])
 def test_a_correct_alternative_keeps_full_marks(alt):
     cells = load_cells(solution_path(alt.chapter))
-    assert tests_of(cells, alt.exercise), f"{alt.chapter} has no test cell for {alt.exercise!r}"
-    for test_id in tests_of(cells, alt.exercise):
+    assert _tests_of(cells, alt.exercise), f"{alt.chapter} has no test cell for {alt.exercise!r}"
+    for test_id in _tests_of(cells, alt.exercise):
         error = run_until(cells, test_id, replace={alt.exercise: alt.code})
         assert error is None, f"the correct alternative {alt.name!r} fails {test_id}: {error!r}"
 
@@ -119,7 +119,7 @@ def test_at_least_six_mistakes_per_exercise_and_few_generic_ones():
             continue
         cells = load_cells(solution_path(chapter))
         for exercise in _answer_ids(chapter):
-            shared = [t for t in tests_of(cells, exercise) if t != f"test_{exercise}"]
+            shared = [t for t in _tests_of(cells, exercise) if t != f"test_{exercise}"]
             for t in shared:
                 counts[f"{chapter}:{t}"] = sum(m.test_id == t for m in mistakes_for(chapter))
     few = {k: v for k, v in counts.items() if v < 6}
