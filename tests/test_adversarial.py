@@ -171,3 +171,64 @@ def test_the_bug_hunt_released_as_is_scores_nothing_and_the_solution_everything(
     assert [v.grade_id for v in blank.verdicts if v.passed] == []
     full = judge(source, source, chapter, allowed=_allowed_modules(chapter), limits=limits)
     assert all(v.passed for v in full.verdicts), [(v.grade_id, v.evalue) for v in full.verdicts if not v.passed]
+
+
+# --- a class answer (chapter 4's ReLULayer): its instance lives in the sandbox -----------------
+
+_RELU_LAYER = '''class ReLULayer:
+    def forward(self, z):
+        self.mask = z > 0
+        return np.maximum(z, 0)
+
+    def backward(self, grad_out):
+        return grad_out * self.mask
+'''
+CLASS_ANSWERS = {
+    # right, with attributes that cannot cross the wall (a function, a cycle): still full marks
+    "right, keeps a lambda and itself": (True, _RELU_LAYER.replace(
+        "self.mask = z > 0", "self.mask = z > 0\n        self.f = lambda: 1\n        self.me = self")),
+    "returns a number equal to everything": (False, '''class _Any(float):
+    def __eq__(self, other):
+        return True
+
+
+class ReLULayer:
+    def forward(self, z):
+        return _Any(0)
+
+    def backward(self, grad_out):
+        return _Any(0)
+'''),
+    "a metaclass makes the 'instance' a function": (False, '''class M(type):
+    def __call__(cls, *args, **kwargs):
+        return lambda *a, **k: 0
+
+
+class ReLULayer(metaclass=M):
+    pass
+'''),
+    "kills its parent from __getattr__": (False, _RELU_LAYER + '''
+    def __getattr__(self, name):
+        import os
+        os.kill(os.getppid(), 9)
+'''),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CLASS_ANSWERS))
+def test_a_class_answer_is_graded_on_what_its_methods_return(name):
+    from course.pipeline import _allowed_modules
+
+    chapter = "ch4_layers"
+    source = json.loads((ROOT / "solutions" / chapter / f"{chapter}.ipynb").read_text())
+    deserved, code = CLASS_ANSWERS[name]
+    nb = json.loads(json.dumps(source))
+    for cell in nb["cells"]:
+        if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == "relu_layer":
+            cell["source"] = code
+    result = judge(nb, source, chapter, allowed=_allowed_modules(chapter),
+                   limits=Limits(call_seconds=10, notebook_seconds=60))
+    verdicts = {v.grade_id: v for v in result.verdicts}
+    assert verdicts["test_relu_layer"].passed is deserved, verdicts["test_relu_layer"].evalue
+    others = [g for g, v in verdicts.items() if g != "test_relu_layer" and not v.passed]
+    assert others == [], others  # the rest of the notebook is the solution and keeps its points
