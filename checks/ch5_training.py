@@ -264,6 +264,23 @@ def param_names(layers):
     return [f"{k}{l + 1}" for l in range(layers) for k in ("W", "b")]
 
 
+def _against_differences(net, x, y):
+    """For each parameter of a ``BlogNet``-like network, in order: its key ("W1", "b1", ...), the
+    gradient ``net.backward`` returns for the batch ``x`` and central differences of ``net.loss``."""
+    net.forward(x)
+    grads = net.backward(y)
+    for l, (dW, db) in enumerate(grads):
+        for name, p, g in (("W", net.W[l], dW), ("b", net.b[l], db)):
+            def loss_at(value, p=p):
+                saved = p.copy()
+                p[...] = value
+                try:
+                    return net.loss(x, y)
+                finally:
+                    p[...] = saved
+            yield f"{name}{l + 1}", g, numerical_gradient(loss_at, p)
+
+
 def gradient_errors(net, x, y):
     """The course's own gradient check of a network with the ``BlogNet`` interface.
 
@@ -271,40 +288,14 @@ def gradient_errors(net, x, y):
     differences of ``net.loss``, keyed "W1", "b1", ...: what the checks expect,
     and what the chapter's demonstrations use until your ``gradient_check`` works.
     """
-    net.forward(x)
-    grads = net.backward(y)
-    errors = {}
-    for l, (dW, db) in enumerate(grads):
-        for name, p, g in (("W", net.W[l], dW), ("b", net.b[l], db)):
-            def loss_at(value, p=p):
-                saved = p.copy()
-                p[...] = value
-                try:
-                    return net.loss(x, y)
-                finally:
-                    p[...] = saved
-            errors[f"{name}{l + 1}"] = rel_error(g, numerical_gradient(loss_at, p))
-    return errors
+    return {key: rel_error(g, numeric) for key, g, numeric in _against_differences(net, x, y)}
 
 
 def _abs_differences(net, x, y):
     """Two absolute measures per parameter (largest entry, whole-array norm): what a checker that
     forgets to divide by the size of the gradients reports."""
-    net.forward(x)
-    grads = net.backward(y)
-    out = {}
-    for l, (dW, db) in enumerate(grads):
-        for name, p, g in (("W", net.W[l], dW), ("b", net.b[l], db)):
-            def loss_at(value, p=p):
-                saved = p.copy()
-                p[...] = value
-                try:
-                    return net.loss(x, y)
-                finally:
-                    p[...] = saved
-            diff = g - numerical_gradient(loss_at, p)
-            out[f"{name}{l + 1}"] = (float(np.abs(diff).max()), float(np.linalg.norm(diff)))
-    return out
+    return {key: (float(np.abs(g - numeric).max()), float(np.linalg.norm(g - numeric)))
+            for key, g, numeric in _against_differences(net, x, y)}
 
 
 TINY, LARGE = 1e-5, 1e-3  # a right gradient's relative error is far below TINY; a wrong one above LARGE
