@@ -79,6 +79,17 @@ def test_only_the_setup_cell_uses_an_ipython_magic(path):
         assert not any(line.lstrip().startswith(("%", "!")) for line in _src(cell).splitlines()), _src(cell)[:80]
 
 
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.parent.name)
+def test_a_chapter_that_loads_data_installs_scikit_learn_with_the_course(path):
+    """mlp.data reads the data sets scikit-learn ships: on a fresh laptop the set-up cell must
+    bring it ("data" extra) and install again where the course is there but scikit-learn is not."""
+    cells = _nb(path)["cells"]
+    code = [c for c in cells if c["cell_type"] == "code"]
+    loads = any("mlp.data" in _src(c) for c in cells)
+    setup = _src(code[0])
+    assert ("[plots,data]" in setup and 'find_spec("sklearn")' in setup) == loads, setup
+
+
 def test_release_matches_what_generation_makes_of_the_sources(tmp_path):
     """chapters/ must be exactly `python -m course release` applied to solutions/."""
     (tmp_path / "solutions").mkdir()
