@@ -555,7 +555,7 @@ class Answer:
         self.__name__ = name
 
     def __call__(self, *args, **kwargs):
-        return self.session.call(self.__name__, args, kwargs)
+        return self.remote_call(args, kwargs)
 
     def remote_call(self, args, kwargs, allow=(), given=None):
         return self.session.call(self.__name__, args, kwargs, allow=allow, given=given)
@@ -570,9 +570,6 @@ class AnswerClass(Answer):
     def remote_call(self, args, kwargs, allow=(), given=None):
         obj = self.session.call(self.__name__, args, kwargs, allow=allow, given=given)
         return Instance(self.session, self.__name__, obj) if isinstance(obj, wire.RemoteObject) else obj
-
-    def __call__(self, *args, **kwargs):
-        return self.remote_call(args, kwargs)
 
 
 class Instance:

@@ -9,6 +9,7 @@ absent.  The flags go into the gradebook, the CSV export and the feedback.
 """
 
 import ast
+import importlib
 import importlib.util
 
 from .judge import is_answer, is_test, nbgrader_meta, python_source, source_of
@@ -117,7 +118,7 @@ def _dotted_use(tree, name):
         while isinstance(inner, ast.Attribute):
             chain.append(inner.attr)
             inner = inner.value
-        if inner is name and chain and len(chain) + 1 > best.count(".") + 1:
+        if inner is name and len(chain) > best.count("."):
             best = ".".join(["mlp", *reversed(chain)])
     return best
 
@@ -129,8 +130,6 @@ def _allowed_use(dotted, allowed):
     parts = dotted.split(".")
     if len(parts) < 2:  # the bare package: allowed only if the chapter allows some of it
         return True
-    import importlib
-
     try:
         package = importlib.import_module("mlp")
     except ImportError:
